@@ -79,6 +79,88 @@ def feature_names(marks, n_bins):
     )
 
 
+class HistoneMatrix(np.ndarray):
+    """A mark-major 2-D array that remembers its ``marks`` and ``n_bins``.
+
+    It is an ordinary ``ndarray`` in every respect; the two attributes only let the next
+    step of a pipeline recover the layout without being told. Row selections and
+    element-wise operations keep them; anything that changes the number of columns drops
+    them (they become ``None``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = HistoneMatrix(np.zeros((3, 4)), marks=("H3K4me3", "H3K27me3"), n_bins=2)
+    >>> X[1:].marks, np.log1p(X).n_bins, X[:, :2].marks
+    (('H3K4me3', 'H3K27me3'), 2, None)
+    """
+
+    def __new__(cls, array, marks, n_bins):
+        obj = np.asarray(array).view(cls)
+        obj.marks = tuple(marks)
+        obj.n_bins = int(n_bins)
+        if obj.ndim != 2 or obj.shape[1] != len(obj.marks) * obj.n_bins:
+            raise ValueError(
+                f"A HistoneMatrix of {len(obj.marks)} marks x {n_bins} bins needs shape "
+                f"(n_genes, {len(obj.marks) * obj.n_bins}), got {obj.shape}."
+            )
+        return obj
+
+    def __array_finalize__(self, obj):
+        marks = getattr(obj, "marks", None)
+        n_bins = getattr(obj, "n_bins", None)
+        if marks is None or self.ndim != 2 or self.shape[1] != len(marks) * n_bins:
+            marks = n_bins = None
+        self.marks = marks
+        self.n_bins = n_bins
+
+    def __reduce__(self):
+        constructor, args, state = super().__reduce__()
+        return constructor, args, (state, self.marks, self.n_bins)
+
+    def __setstate__(self, state):
+        array_state, self.marks, self.n_bins = state
+        super().__setstate__(array_state)
+
+
+def infer_marks(X):
+    """Mark names carried by ``X`` itself, or ``None`` when it carries none.
+
+    Reads a :class:`HistoneMatrix`'s ``marks``, a 3-D array's mark axis, or DataFrame
+    columns named ``"{mark}_bin{index}"`` (HistoneBinner's pandas output).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> infer_marks(pd.DataFrame(np.zeros((1, 4)), columns=feature_names(["A", "B"], 2)))
+    ('A', 'B')
+    >>> infer_marks(np.zeros((2, 6))) is None
+    True
+    """
+    marks = getattr(X, "marks", None)
+    if marks is not None and getattr(X, "n_bins", None) is not None:
+        return tuple(marks)
+    ndim = getattr(X, "ndim", None)
+    if ndim == 3:
+        n_marks = X.shape[1]
+        return REMC_MARKS if n_marks == len(REMC_MARKS) else resolve_marks(n_marks)
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = []
+    for column in map(str, columns):
+        mark, sep, index = column.rpartition("_bin")
+        if not sep or not index.isdigit():
+            return None
+        if not names or names[-1] != mark:
+            names.append(mark)
+    n_bins = len(columns) // len(names) if names else 0
+    if not names or len(set(names)) != len(names) or n_bins * len(names) != len(columns):
+        return None
+    return tuple(names)
+
+
 def to_3d(X, n_marks):
     """View a mark-major 2-D array as ``(n_genes, n_marks, n_bins)``.
 
