@@ -180,7 +180,9 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
             if self.n_bins_out_ == n_window
             else pooling_weights(n_window, self.n_bins_out_, self.statistic)
         )
-        if self.standardize:
+        if not self.standardize:
+            self._selected(X)  # refuse what transform would refuse, already at fit time
+        else:
             Z = self._pool_and_scale(X)
             self.mark_mean_ = Z.mean(axis=(0, 2))
             std = Z.std(axis=(0, 2))
@@ -310,9 +312,21 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
             )
         return slice((start + self.flank) // self.bin_size, (end + self.flank) // self.bin_size)
 
-    def _pool_and_scale(self, X):
+    def _selected(self, X):
         X3 = X.reshape(X.shape[0], len(self.marks_), self.n_positions_)
         X3 = X3[:, self._select_idx, self._crop]
+        if self.scale == "log1p":
+            negative = np.flatnonzero((X3 < 0).any(axis=(0, 2)))
+            if negative.size:
+                bad = [self.selected_marks_[i] for i in negative]
+                raise ValueError(
+                    f"scale='log1p' cannot take negative values, found in marks {bad}; use "
+                    "scale='asinh' for signed signal such as log fold-changes."
+                )
+        return X3
+
+    def _pool_and_scale(self, X):
+        X3 = self._selected(X)
         if self._weights is None:
             Z = X3.astype(np.float64)
         elif self.statistic == "max":
@@ -322,13 +336,6 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         else:
             Z = X3 @ self._weights
         if self.scale == "log1p":
-            negative = np.flatnonzero((Z < 0).any(axis=(0, 2)))
-            if negative.size:
-                bad = [self.selected_marks_[i] for i in negative]
-                raise ValueError(
-                    f"scale='log1p' cannot take negative values, found in marks {bad}; use "
-                    "scale='asinh' for signed signal such as log fold-changes."
-                )
             Z = np.log1p(Z)
         elif self.scale == "asinh":
             Z = np.arcsinh(Z)
