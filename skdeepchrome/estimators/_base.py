@@ -149,18 +149,29 @@ class TorchHistoneEstimator(BaseEstimator):
             )
         return device
 
-    def _fit_network(self, X, y, *, n_outputs, criterion, stratify):
-        """Train a fresh module on validated 2-D ``X`` and encoded ``y``; sets ``net_``."""
+    def _fit_network(self, X, y, *, n_outputs, criterion, stratify, validation=None):
+        """Train a fresh module on validated 2-D ``X`` and encoded ``y``; sets ``net_``.
+
+        ``validation`` is an explicit ``(X_val, y_val)`` (validated, encoded) that replaces
+        the internal split.
+        """
         device = self._check_device()
         seed = self._seed()
         Xt = self._as_tensor(X)
         yt = torch.as_tensor(y)
-        split = self._split(X, y, seed, stratify)
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        if validation is not None:
+            valid = Dataset(self._as_tensor(validation[0]), torch.as_tensor(validation[1]))
+            split = True
+        else:
+            split = self._split(X, y, seed, stratify)
+            if split is not None:
+                train_rows, valid_rows = (torch.as_tensor(rows) for rows in split)
+                valid = Dataset(Xt[valid_rows], yt[valid_rows])
+                Xt, yt = Xt[train_rows], yt[train_rows]
         if split is not None:
-            train_rows, valid_rows = (torch.as_tensor(rows) for rows in split)
-            train_split = predefined_split(Dataset(Xt[valid_rows], yt[valid_rows]))
-            Xt, yt = Xt[train_rows], yt[train_rows]
+            train_split = predefined_split(valid)
+        if split is not None and self.early_stopping:
             callbacks.append(
                 (
                     "early_stopping",
@@ -172,7 +183,7 @@ class TorchHistoneEstimator(BaseEstimator):
                     ),
                 )
             )
-        else:
+        if split is None:
             train_split = None
         net = NeuralNet(
             module=self._module_class,
@@ -201,7 +212,7 @@ class TorchHistoneEstimator(BaseEstimator):
         net.train_split = None
         self.net_ = net
         self.n_epochs_ = len(net.history)
-        if split is not None:
+        if split is not None and self.early_stopping:
             self.best_epoch_ = int(np.argmin(net.history[:, "valid_loss"])) + 1
         else:
             self.best_epoch_ = self.n_epochs_

@@ -176,7 +176,7 @@ default="adam"
             dropout=self.dropout,
         )
 
-    def fit(self, X, y):
+    def fit(self, X, y, *, X_val=None, y_val=None):
         """Train the network.
 
         Parameters
@@ -184,6 +184,9 @@ default="adam"
         X : array-like of shape (n_genes, n_marks * n_bins) or (n_genes, n_marks, n_bins)
         y : array-like of shape (n_genes,)
             Any labels: 0/1, -1/+1, strings; more than two classes work.
+        X_val, y_val : array-like, optional
+            An explicit validation set (e.g. the release's ``valid.csv``) monitored for
+            early stopping instead of holding out ``validation_fraction`` of ``X``.
 
         Returns
         -------
@@ -208,12 +211,27 @@ default="adam"
                 f"{self.classes_.tolist()}."
             )
         y_encoded = encoder.transform(y).astype(np.int64)
+        validation = None
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if X_val is not None:
+            X_val = self._validate_X(X_val, reset=False)
+            y_val = column_or_1d(y_val)
+            check_consistent_length(X_val, y_val)
+            unseen = np.setdiff1d(y_val, self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y_val holds labels {unseen.tolist()[:5]} that are not in y's classes "
+                    f"{self.classes_.tolist()}."
+                )
+            validation = (X_val, encoder.transform(y_val).astype(np.int64))
         return self._fit_network(
             X,
             y_encoded,
             n_outputs=len(self.classes_),
             criterion=torch.nn.CrossEntropyLoss,
             stratify=True,
+            validation=validation,
         )
 
     def decision_function(self, X):
