@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-
-def _atomic_write(path, write):
-    """Write through a temporary file in the same folder, renamed into place at the end."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+from .datasets._atomic import atomic_path
 
 
 def write_report(result, out_dir, *, plots=True):
@@ -48,10 +34,14 @@ def write_report(result, out_dir, *, plots=True):
     written = {}
 
     def text(name, content):
-        written[name] = _atomic_write(out / name, lambda p: Path(p).write_text(content))
+        with atomic_path(out / name) as part:
+            part.write_text(content)
+        written[name] = out / name
 
     def frame(name, df, **kwargs):
-        written[name] = _atomic_write(out / name, lambda p: df.to_csv(p, **kwargs))
+        with atomic_path(out / name) as part:
+            df.to_csv(part, **kwargs)
+        written[name] = out / name
 
     frame("results.csv", result.table, index=False)
     frame("summary.csv", result.summary)
@@ -63,9 +53,9 @@ def write_report(result, out_dir, *, plots=True):
         from .plotting import plot_auc_bars, plot_roc_curves
 
         for name, draw in (("roc_curves.png", plot_roc_curves), ("auc_bars.png", plot_auc_bars)):
-            fig = draw(result)
-            written[name] = _atomic_write(out / name,
-                                          lambda p, fig=fig: fig.savefig(p, dpi=120, format="png"))
+            with atomic_path(out / name) as part:
+                draw(result).savefig(part, dpi=120, format="png")
+            written[name] = out / name
     return written
 
 
