@@ -1,24 +1,11 @@
-"""Pictures: ROC curves, AUC bars, and (with :mod:`skdeepchrome.interpret`) mark x bin maps.
-
-Functions draw on a matplotlib ``Axes`` when given one and otherwise return a new
-``matplotlib.figure.Figure`` (no pyplot state, so they work on headless machines).
-"""
+"""Pictures of a comparison: ROC curves and AUC bars."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
-
-def _figure(ax, figsize):
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError('Plotting needs matplotlib: pip install "skdeepchrome[plot]"') from exc
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.subplots()
+from ._figure import figure_and_axes as _figure
 
 
 def plot_roc_curves(result, ax=None):

@@ -1,0 +1,10 @@
+"""Pictures: ROC curves and AUC bars of a comparison; what a model learnt.
+
+Functions draw on a matplotlib ``Axes`` when given one and otherwise return a new
+``matplotlib.figure.Figure`` (no pyplot state, so they work on headless machines).
+matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
+"""
+
+from .comparison import plot_auc_bars, plot_roc_curves
+
+__all__ = ["plot_auc_bars", "plot_roc_curves"]

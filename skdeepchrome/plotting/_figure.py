@@ -1,0 +1,22 @@
+"""A figure to draw on, without pyplot state."""
+
+from __future__ import annotations
+
+
+def figure_and_axes(ax=None, figsize=(6, 4), **subplots):
+    """Return ``(figure, axes)``: ``ax``'s own figure, or a new constrained-layout Figure.
+
+    Examples
+    --------
+    >>> fig, ax = figure_and_axes(figsize=(3, 2))
+    >>> fig.get_size_inches().tolist()
+    [3.0, 2.0]
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError('Plotting needs matplotlib: pip install "skdeepchrome[plot]"') from exc
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(**subplots)
