@@ -1,4 +1,4 @@
-"""Datasets: the REMC/DeepChrome release files, npz datasets and expression labels."""
+"""Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
 from .expression import (
     align_expression,
@@ -15,8 +15,24 @@ from .remc import (
     load_remc_collection,
     save_deepchrome_csv,
 )
+from .simulated_epigenome import RELEASE_SIZES, simulate_epigenome, simulated_collection
+from .simulator import (
+    CELL_TYPES,
+    DEFAULT_CELL_TYPE,
+    bayes_posterior,
+    cell_type_names,
+    make_histone_dataset,
+)
 
 __all__ = [
+    "CELL_TYPES",
+    "DEFAULT_CELL_TYPE",
+    "RELEASE_SIZES",
+    "bayes_posterior",
+    "cell_type_names",
+    "make_histone_dataset",
+    "simulate_epigenome",
+    "simulated_collection",
     "RemcCollection",
     "align_expression",
     "binarize_expression",

@@ -1,0 +1,187 @@
+"""Numbers of the histone simulator: the shared generative model and the cell-type presets.
+
+Everything here is plain data so that the model a user cites is readable in one place.
+Positions are base pairs from the gene's true TSS, oriented 5'->3' (negative = upstream).
+Read rates are per 100-bp bin at sequencing depth 1; the simulator scales them to the
+requested bin width and to each preset's depth.
+"""
+
+#: Chromatin states, in the order used by the simulator's latent ``chromatin_state``.
+STATES = ("active", "polycomb", "heterochromatin", "quiescent")
+
+#: Background reads per 100-bp bin (input-like noise, present in every gene).
+BACKGROUND = {
+    "H3K27me3": 1.0,
+    "H3K36me3": 0.9,
+    "H3K4me1": 1.3,
+    "H3K4me3": 0.8,
+    "H3K9me3": 1.1,
+}
+
+#: Negative-binomial size ``r`` of each mark's per-bin counts (variance ``mu + mu**2 / r``).
+#: Real peaks look nearly Poisson bin to bin; the heavy tails come from between-gene
+#: differences in chromatin state and activity, not from per-bin noise.
+DISPERSION = {
+    "H3K27me3": 6.0,
+    "H3K36me3": 5.0,
+    "H3K4me1": 5.0,
+    "H3K4me3": 8.0,
+    "H3K9me3": 4.0,
+}
+
+#: Transcriptional activity ``a | state ~ Normal(mean, sd)`` in natural-log RPKM units.
+#: ``quiescent`` (no marks in the window) is wide on purpose: it also holds expressed genes
+#: whose real promoter lies outside the annotated window (about 1 in 5 high genes in the
+#: REMC excerpt carries no mark at all).
+ACTIVITY = {
+    "active": (0.8, 1.8),
+    "polycomb": (-2.0, 1.0),
+    "heterochromatin": (-2.5, 1.0),
+    "quiescent": (-0.5, 2.0),
+}
+
+#: Height of each mark's own shape (reads per 100-bp bin at the shape's maximum, depth 1)
+#: as ``(height, floor, centre, width, sign)``: the amplitude at activity ``a`` is
+#: ``A(k, a) = height * (floor + (1 - floor) * expit(sign * (a - centre) / width))``; a
+#: missing mark has amplitude 0 and ``width=None`` means a constant ``height``. The
+#: ``polycomb`` H3K4me3 height is further multiplied by each preset's ``bivalent`` fraction.
+AMPLITUDE = {
+    "active": {
+        # Promoter H3K4me3 saturates early: many poorly expressed genes carry a full peak.
+        "H3K4me3": (220.0, 0.05, -1.0, 0.7, +1),
+        "H3K4me1": (5.0, 0.5, -0.5, 1.2, +1),
+        # Gene-body H3K36me3 keeps rising with activity after H3K4me3 has saturated.
+        "H3K36me3": (4.0, 0.0, 1.5, 1.0, +1),
+        # Weakly expressed active-competent genes keep some Polycomb and some H3K9me3,
+        # so both repressive marks grade silencing, not only switch it.
+        "H3K27me3": (5.0, 0.0, -1.5, 0.6, -1),
+        "H3K9me3": (3.0, 0.0, -1.5, 0.6, -1),
+    },
+    "polycomb": {
+        "H3K4me3": (220.0, 0.25, -1.5, 0.6, +1),
+        "H3K4me1": (3.0, 1.0, 0.0, None, +1),
+        "H3K27me3": (32.0, 0.25, -1.5, 0.6, -1),
+    },
+    "heterochromatin": {
+        "H3K9me3": (6.0, 1.0, 0.0, None, +1),
+        "H3K27me3": (2.0, 1.0, 0.0, None, +1),
+    },
+    "quiescent": {},
+}
+
+#: Gene-level spread of each mark's amplitude that activity does not explain (CpG-island
+#: size, gene length, local ChIP efficiency): the amplitude is ``A(k, a) * exp(SPREAD * z)``,
+#: ``z ~ Normal(0, 1)`` independently per mark and gene, rounded to the ``AMPLITUDE_LADDER``.
+SPREAD = {
+    "H3K27me3": 0.7,
+    "H3K36me3": 0.9,
+    "H3K4me1": 0.7,
+    "H3K4me3": 0.7,
+    "H3K9me3": 0.7,
+}
+
+#: Amplitudes live on a geometric ladder: rungs ``log(2) / rungs_per_doubling`` apart in
+#: log space, from ``exp(-depth_below_max)`` times the mark's largest height up to
+#: ``sd_above_max`` spreads above that height; an amplitude below the ladder is 0 and one
+#: above it takes the top rung. Rounding to the ladder makes each mark's likelihood a
+#: mixture over a fixed, finite set of amplitudes, so the posterior is an exact finite sum;
+#: at 12 % per rung the rounding is invisible under the counting noise.
+AMPLITUDE_LADDER = {"rungs_per_doubling": 6, "depth_below_max": 7.0, "sd_above_max": 5.0}
+
+#: TSS jitter (annotation error, alternative promoters): shift of the whole profile in bp
+#: and its prior probability.
+JITTER = {
+    -2000: 0.07,
+    -1000: 0.08,
+    -600: 0.10,
+    -300: 0.15,
+    0: 0.20,
+    300: 0.15,
+    600: 0.10,
+    1000: 0.08,
+    2000: 0.07,
+}
+
+#: Neighbouring promoter: offsets from the gene's true TSS (equally likely), and amplitude
+#: levels (reads per 100-bp bin at the H3K4me3 peak, depth 1) with their probabilities.
+#: Offsets keep the neighbour's signal clear of the gene's own promoter signal.
+NEIGHBOUR_OFFSETS = (-4600, -4000, -3600, -3200, 3200, 3600, 4000, 4600)
+NEIGHBOUR_LEVELS = {40.0: 0.5, 160.0: 0.5}
+#: The neighbour's H3K4me1 flank height relative to its H3K4me3 peak height.
+NEIGHBOUR_H3K4ME1 = 0.03
+
+#: Cell-type presets. Keys:
+#:
+#: - ``state_prior``: prior probability of each chromatin state;
+#: - ``bivalent``: H3K4me3 at Polycomb promoters relative to active ones (bivalency);
+#: - ``depth``: sequencing depth, multiplying every rate (background and signal);
+#: - ``snr``: signal-to-noise, multiplying every amplitude but not the background;
+#: - ``expression_noise``: sd of the expression noise (log-RPKM units) that no histone
+#:   mark can explain (post-transcriptional regulation, measurement noise);
+#: - ``spread``: multiplies every mark's ``SPREAD`` (cell-to-cell heterogeneity);
+#: - ``neighbour_rate``: probability that a neighbouring promoter lies in the window.
+CELL_TYPES = {
+    "fibroblast": {
+        "description": "Fibroblast-like primary cells (e.g. IMR-90, E017); the default.",
+        "state_prior": {"active": 0.55, "polycomb": 0.15, "heterochromatin": 0.10,
+                        "quiescent": 0.20},
+        "bivalent": 0.15,
+        "depth": 1.0,
+        "snr": 1.0,
+        "expression_noise": 1.25,
+        "spread": 1.0,
+        "neighbour_rate": 0.5,
+    },
+    "embryonic_stem": {
+        "description": "Embryonic-stem-like cells (e.g. H1, E003): many bivalent promoters "
+                       "carrying both H3K4me3 and H3K27me3.",
+        "state_prior": {"active": 0.52, "polycomb": 0.28, "heterochromatin": 0.05,
+                        "quiescent": 0.15},
+        "bivalent": 0.45,
+        "depth": 1.1,
+        "snr": 1.0,
+        "expression_noise": 1.2,
+        "spread": 1.0,
+        "neighbour_rate": 0.5,
+    },
+    "blood": {
+        "description": "Sorted blood cells (e.g. T cells, E034): homogeneous, compact "
+                       "chromatin and clean, deep signal.",
+        "state_prior": {"active": 0.50, "polycomb": 0.12, "heterochromatin": 0.18,
+                        "quiescent": 0.20},
+        "bivalent": 0.1,
+        "depth": 1.2,
+        "snr": 1.3,
+        "expression_noise": 1.0,
+        "spread": 1.0,
+        "neighbour_rate": 0.5,
+    },
+    "tissue": {
+        "description": "Heterogeneous tissue (e.g. brain or stomach, E071): a mixture of "
+                       "cell types dilutes each gene's enrichment and decouples it from "
+                       "the bulk expression.",
+        "state_prior": {"active": 0.55, "polycomb": 0.15, "heterochromatin": 0.10,
+                        "quiescent": 0.20},
+        "bivalent": 0.2,
+        "depth": 0.9,
+        "snr": 0.6,
+        "expression_noise": 1.6,
+        "spread": 1.4,
+        "neighbour_rate": 0.5,
+    },
+    "low_depth": {
+        "description": "A shallow, low-enrichment library (a third of the reads, half the "
+                       "enrichment) of fibroblast-like cells.",
+        "state_prior": {"active": 0.55, "polycomb": 0.15, "heterochromatin": 0.10,
+                        "quiescent": 0.20},
+        "bivalent": 0.15,
+        "depth": 0.33,
+        "snr": 0.5,
+        "expression_noise": 1.35,
+        "spread": 1.0,
+        "neighbour_rate": 0.5,
+    },
+}
+
+#: The preset used when ``cell_type=None``.
+DEFAULT_CELL_TYPE = "fibroblast"
