@@ -18,8 +18,8 @@ extras["test"] = sorted(
     | {"pytest>=7", "hypothesis>=6", "ruff>=0.5", "deeptools>=3.5"}
 )
 extras["docs"] = sorted(
-    set(extras["plot"])
-    | {"sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "pydata-sphinx-theme>=0.15"}
+    set(extras["plot"] + extras["genomics"])
+    | {"sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.17", "pydata-sphinx-theme>=0.15"}
 )
 extras["all"] = sorted({dep for deps in extras.values() for dep in deps})
 

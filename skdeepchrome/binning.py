@@ -93,6 +93,8 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
     --------
     skdeepchrome.DeepChromeClassifier : the CNN that consumes this output.
 
+    Notes
+    -----
     The output is a plain 2-D array (a :class:`~skdeepchrome.layout.HistoneMatrix`, an
     ``ndarray`` that also remembers its marks and bins), so a default
     ``DeepChromeClassifier()`` after it in a pipeline knows the layout even when
@@ -199,7 +201,8 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_genes, n_selected_marks * n_bins_out_)
+        ndarray of shape (n_genes, n_selected_marks * n_output_bins)
+            A :class:`~skdeepchrome.layout.HistoneMatrix`; ``n_output_bins`` is ``n_bins_out_``.
         """
         check_is_fitted(self)
         X = self._check_input(X, reset=False)

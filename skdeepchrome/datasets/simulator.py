@@ -695,12 +695,15 @@ def make_histone_dataset(
         gene_ids : ndarray of str
             ``"SIM000001"``, ``"SIM000002"``, ...
         marks : tuple of str
+            The marks of the column blocks, in order.
         feature_names : ndarray of str
             ``"{mark}_bin{index:03d}"``.
         cell_type : str
+            The preset's name.
         chromatin_state : ndarray of str
             The latent state of each gene (for inspection; models must not see it).
         DESCR : str
+            A description of the sample and of the model that drew it.
 
     See Also
     --------

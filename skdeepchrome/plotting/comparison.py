@@ -77,5 +77,7 @@ def plot_auc_bars(result, metric="roc_auc", ax=None):
     ax.set_ylim(max(0.0, low - 0.05), min(1.0, np.nanmax(wide.to_numpy()) + 0.03))
     ax.set_xticks(x, [str(v) for v in wide.index], rotation=45 if len(wide) > 8 else 0)
     ax.set(xlabel=result.unit, ylabel=metric, title=f"{metric} per {result.unit}")
-    ax.legend(fontsize="small", ncols=min(len(order), 3))
+    # Outside the axes: bars reach the top whatever the scores, so an inside legend covers some.
+    ax.legend(fontsize="small", ncols=min(len(order), 6), loc="upper center",
+              bbox_to_anchor=(0.5, -0.18 if len(wide) <= 8 else -0.3), frameon=False)
     return fig
