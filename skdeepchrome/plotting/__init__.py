@@ -6,5 +6,20 @@ matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 """
 
 from .comparison import plot_auc_bars, plot_roc_curves
+from .interpretation import (
+    plot_class_optimal_inputs,
+    plot_mark_importance,
+    plot_mark_profiles,
+    plot_marks_by_bins,
+    plot_position_attribution,
+)
 
-__all__ = ["plot_auc_bars", "plot_roc_curves"]
+__all__ = [
+    "plot_auc_bars",
+    "plot_class_optimal_inputs",
+    "plot_mark_importance",
+    "plot_mark_profiles",
+    "plot_marks_by_bins",
+    "plot_position_attribution",
+    "plot_roc_curves",
+]

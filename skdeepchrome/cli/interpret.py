@@ -1,0 +1,267 @@
+"""``skdeepchrome interpret``: which marks, where, a model ties to high and low expression."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+#: Simulated genes (train, test) when --data is not given: the release's split sizes.
+DEFAULT_GENES = "6601,6600"
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "interpret",
+        help="explain a DeepChrome model: class-optimal inputs, attributions, mark "
+        "importance and average profiles (PNG + CSV)",
+        description=(
+            "Fit the recommended make_pipeline(HistoneBinner(scale='log1p'), "
+            "DeepChromeClassifier()) on training genes (or load a fitted model with --model) "
+            "and explain it on held-out genes: DeepChrome's class-optimal inputs, integrated "
+            "gradients per mark and bin, permutation importance of each mark, and the average "
+            "profile of each mark for high and low genes. Without --data: simulated genes "
+            "whose generative model is known. An epigenome folder is fitted on train and "
+            "explained on test; a single dataset (.npz / .csv) is split."
+        ),
+    )
+    parser.add_argument("--data", type=Path,
+                        help="epigenome folder (train/valid/test CSVs) or an extracted dataset "
+                        "(.npz / .csv / .csv.gz); default: simulated genes")
+    parser.add_argument("--model", type=Path,
+                        help="a fitted model saved with joblib (default: train one)")
+    parser.add_argument("--out", type=Path, default=Path("skdeepchrome-interpret"),
+                        help="output folder (default ./skdeepchrome-interpret)")
+    parser.add_argument("--fast", action="store_true",
+                        help="train a smaller, faster CNN (20 pooled bins, 32 filters, "
+                        "hidden layers 64 and 32, at most 25 epochs)")
+    parser.add_argument("--genes", default=DEFAULT_GENES,
+                        help=f"simulated genes, train,test (default {DEFAULT_GENES})")
+    parser.add_argument("--cell-type", default=None,
+                        help="simulated cell-type preset (default fibroblast)")
+    parser.add_argument("--test-size", type=float, default=0.25,
+                        help="held-out fraction of a single dataset (default 0.25)")
+    parser.add_argument("--max-genes", type=int, default=2000,
+                        help="held-out genes to explain at most (default 2000)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="shuffles per mark for permutation importance (default 5)")
+    parser.add_argument("--ig-steps", type=int, default=50,
+                        help="integrated-gradients steps (default 50)")
+    parser.add_argument("--no-plots", action="store_true", help="write the CSVs only")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _genes(text):
+    try:
+        sizes = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 2 or min(sizes) < 2:
+        raise ValueError(f"--genes must be two positive counts 'train,test', got {text!r}.")
+    return sizes
+
+
+def load_split(args):
+    """``(X_train, y_train, X_test, y_test, marks, flank, description)`` for the command."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from ..datasets import RemcCollection, load_dataset
+
+    if args.data is None:
+        from ..datasets.simulator import make_histone_dataset
+
+        n_train, n_test = _genes(args.genes)
+        train = make_histone_dataset(n_train, cell_type=args.cell_type, random_state=args.seed)
+        test = make_histone_dataset(n_test, cell_type=args.cell_type,
+                                    random_state=args.seed + 1)
+        return (train.data, train.target, test.data, test.target, train.marks, 5000,
+                f"simulated {train.cell_type} genes ({n_train} train, {n_test} test)")
+    loaded = load_dataset(args.data)
+    if isinstance(loaded, RemcCollection):
+        raise ValueError(
+            f"{args.data} holds several epigenomes {list(loaded.folders)[:5]}; pass one "
+            "epigenome folder."
+        )
+    if "train" in loaded:
+        train, test = loaded.train, loaded.test
+        return (train.data, train.target, test.data, test.target, loaded.marks, 5000,
+                f"epigenome {loaded.epigenome}: train {len(train.data)}, test "
+                f"{len(test.data)} genes")
+    if loaded.get("target") is None:
+        raise ValueError(f"{args.data} has no labels (target); extract it with --expression.")
+    if not 0 < args.test_size < 1:
+        raise ValueError(f"--test-size must be in (0, 1), got {args.test_size}.")
+    flank = int(loaded.get("metadata", {}).get("flank", 5000))
+    X_train, X_test, y_train, y_test = train_test_split(
+        np.asarray(loaded.data), np.asarray(loaded.target), test_size=args.test_size,
+        random_state=args.seed, stratify=loaded.target,
+    )
+    return (X_train, y_train, X_test, y_test, tuple(loaded.marks), flank,
+            f"{args.data.name}: {len(X_train)} train, {len(X_test)} test genes")
+
+
+def make_cnn(marks, flank, *, fast, random_state):
+    """The pipeline the command trains: the recommended one, or a smaller one with --fast."""
+    from sklearn.pipeline import make_pipeline
+
+    from ..binning import HistoneBinner
+    from ..estimators import DeepChromeClassifier
+
+    if fast:
+        return make_pipeline(
+            HistoneBinner(marks, n_bins=20, scale="log1p", flank=flank),
+            DeepChromeClassifier(n_filters=32, kernel_size=3, pool_size=2,
+                                 hidden_sizes=(64, 32), max_epochs=25, lr=3e-3,
+                                 random_state=random_state),
+        )
+    return make_pipeline(HistoneBinner(marks, scale="log1p", flank=flank),
+                         DeepChromeClassifier(random_state=random_state))
+
+
+def _say(args, *parts):
+    if not args.quiet:
+        print(*parts, flush=True)
+
+
+def run(args):
+    import joblib
+    import numpy as np
+    import pandas as pd
+
+    from ..interpret import (
+        DifferentiablePipeline,
+        attributions,
+        class_optimal_input,
+        input_bounds,
+        mark_attribution,
+        mark_importance,
+        mark_profiles,
+        position_attribution,
+    )
+    from ..interpret.importance import input_marks
+    from ..plotting.interpretation import class_name
+
+    start = time.perf_counter()
+    if args.model is not None and not args.model.is_file():
+        raise FileNotFoundError(f"{args.model}: no such model file.")
+    X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
+    _say(args, f"data: {description}")
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save_csv(frame, name):
+        frame.to_csv(out / name, index=False)
+        written.append(name)
+
+    if args.model is not None:
+        model = joblib.load(args.model)
+        model_marks = input_marks(model)
+        if len(model_marks) != len(marks):
+            raise ValueError(
+                f"{args.model} reads {len(model_marks)} marks {list(model_marks)} but the "
+                f"data has {len(marks)} {list(marks)}."
+            )
+        _say(args, f"model: {args.model}")
+    else:
+        model = make_cnn(marks, flank, fast=args.fast, random_state=args.seed)
+        _say(args, f"training {'a small' if args.fast else 'the recommended'} DeepChrome "
+             f"pipeline on {len(X_train)} genes ...")
+        model.fit(X_train, y_train)
+        joblib.dump(model, out / "model.joblib")
+        written.append("model.joblib")
+
+    if len(X_test) > args.max_genes:
+        rows = np.random.default_rng(args.seed).choice(len(X_test), args.max_genes,
+                                                       replace=False)
+        rows.sort()
+        X_test, y_test = np.asarray(X_test)[rows], np.asarray(y_test)[rows]
+    X_test, y_test = np.asarray(X_test), np.asarray(y_test)
+
+    profiles = mark_profiles(X_test, y_test, marks, flank=flank)
+    save_csv(profiles, "mark_profiles.csv")
+    scoring = "roc_auc" if len(np.unique(y_test)) == 2 else "accuracy"
+    importance = mark_importance(model, X_test, y_test, scoring=scoring,
+                                 n_repeats=args.repeats, marks=marks, random_state=args.seed)
+    save_csv(importance, "mark_importance.csv")
+
+    try:
+        differentiable = DifferentiablePipeline(model)
+    except TypeError as exc:
+        differentiable = None
+        _say(args, f"no gradient-based pictures: {exc}")
+    optimal, by_position = [], []
+    if differentiable is not None:
+        flank = differentiable.flank
+        bounds = input_bounds(X_train, marks)
+        # High expression first, as in the paper's figure.
+        labels = sorted(differentiable.classes_, key=lambda c: class_name(c) != "high")
+        for label in labels:
+            optimal.append(class_optimal_input(model, label, bounds=bounds,
+                                               random_state=args.seed))
+        save_csv(pd.concat([r.to_frame() for r in optimal], ignore_index=True),
+                 "class_optimal_inputs.csv")
+        # Each held-out gene is explained toward its own class, then averaged per class.
+        attr = attributions(model, X_test, target=y_test, n_steps=args.ig_steps)
+        per_position, per_mark = [], []
+        for label in labels:
+            genes = y_test == label
+            if not genes.any():
+                continue
+            mean = position_attribution(attr[genes])
+            by_position.append((label, mean, int(genes.sum())))
+            frame = optimal[0].to_frame().drop(columns=["target_class", "value"])
+            frame.insert(0, "class", label)
+            frame["attribution"] = mean.ravel()
+            per_position.append(frame)
+            per_mark.append(mark_attribution(attr[genes], marks).assign(**{"class": label}))
+        save_csv(pd.concat(per_position, ignore_index=True), "attributions_by_position.csv")
+        save_csv(pd.concat(per_mark, ignore_index=True)[
+            ["class", "mark", "attribution", "sd", "abs_attribution", "share"]],
+            "mark_attribution.csv")
+
+    if not args.no_plots:
+        from ..plotting._figure import figure_and_axes
+        from ..plotting.interpretation import (
+            plot_class_optimal_inputs,
+            plot_mark_importance,
+            plot_mark_profiles,
+            plot_position_attribution,
+        )
+
+        def save_png(fig, name):
+            fig.savefig(out / name, dpi=120)
+            written.append(name)
+
+        save_png(plot_mark_profiles(X_test, y_test, marks, flank=flank), "mark_profiles.png")
+        save_png(plot_mark_importance(importance), "mark_importance.png")
+        if optimal:
+            save_png(plot_class_optimal_inputs(optimal), "class_optimal_inputs.png")
+            fig, axes = figure_and_axes(None, (8, len(by_position) * (0.45 * len(marks) + 1.3)),
+                                        nrows=len(by_position), squeeze=False)
+            for (label, mean, n_genes), ax in zip(by_position, axes[:, 0]):
+                name = class_name(label)
+                plot_position_attribution(
+                    mean, marks, flank=flank, ax=ax,
+                    title=f"Integrated gradients toward {name} expression, mean over "
+                          f"{n_genes} {name} genes",
+                )
+            save_png(fig, "attributions.png")
+
+    if not args.quiet:
+        print(f"\nmark importance ({importance['method'].iloc[0]}, drop in {scoring}, "
+              f"{len(X_test)} held-out genes):")
+        for row in importance.itertuples():
+            print(f"  {row.mark:<12} {row.importance:+.4f} +- {row.sd:.4f}")
+        for result in optimal:
+            values, low, high = result.scaled()
+            share = ((values - low) / np.where(high > low, high - low, 1.0)).mean(axis=1)
+            top = [result.marks[i] for i in np.argsort(share)[::-1][:2]]
+            print(f"optimal input for {class_name(result.target_class)}: mostly "
+                  f"{' and '.join(top)}")
+        print(f"\n{time.perf_counter() - start:.0f} s; written to {out}/: "
+              f"{', '.join(sorted(written))}")
+    return 0

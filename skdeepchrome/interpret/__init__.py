@@ -1,0 +1,37 @@
+"""Interpretation: which marks, where, a fitted model ties to high and to low expression.
+
+- :func:`class_optimal_input`: DeepChrome's visualisation, the input maximising a class
+  score (Singh et al., 2016), optimised through the whole pipeline.
+- :func:`attributions`: integrated gradients, saliency and input x gradient per gene,
+  aggregated by :func:`mark_attribution` and :func:`position_attribution`.
+- :func:`mark_importance`: permutation or refit-without-the-mark importance of whole marks,
+  for any estimator.
+- :func:`mark_profiles`: average profile of each mark per class.
+
+Gradient methods need a fitted ``DeepChromeClassifier``, alone or after ``HistoneBinner``
+steps; :class:`TorchBinner` is the binner's transform in torch, so gradients are taken
+with respect to the pipeline's input (read counts).
+"""
+
+from .attributions import attributions, mark_attribution, position_attribution
+from .class_optimisation import ClassOptimalInput, class_optimal_input, input_bounds
+from .differentiable_binner import TorchBinner
+from .differentiable_pipeline import DifferentiablePipeline
+from .importance import input_marks, mark_importance
+from .positions import bin_centres_kb
+from .profiles import mark_profiles
+
+__all__ = [
+    "ClassOptimalInput",
+    "DifferentiablePipeline",
+    "TorchBinner",
+    "attributions",
+    "bin_centres_kb",
+    "class_optimal_input",
+    "input_bounds",
+    "input_marks",
+    "mark_attribution",
+    "mark_importance",
+    "mark_profiles",
+    "position_attribution",
+]
