@@ -1,0 +1,184 @@
+"""``skdeepchrome extract``: genome tracks and a gene annotation to a model-ready dataset."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..genome.bigwig import STATISTICS
+from ..genome.reads import MODES
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "extract",
+        help="bin bigWig signal and/or read counts around each gene's TSS into a dataset",
+        description=(
+            "Bin histone-mark signal (bigWig) and/or aligned reads (BAM, tagAlign/BED) in a "
+            "window around each gene's TSS, deeptools-style (reference point TSS, "
+            "upstream/downstream flank, bin size, per-bin statistic, missing data as zero), "
+            "and write a dataset the comparison harness reads: .npz, or the REMC/DeepChrome "
+            "CSV layout for a PATH ending in .csv or .csv.gz. Marks are ordered as given: "
+            "every --track, then every --reads. With --expression, genes without an "
+            "expression value are reported and left out, the target is high/low expression "
+            "(above the median) and the expression stored is log1p."
+        ),
+    )
+    parser.add_argument("--genes", required=True, type=Path, metavar="ANNOTATION",
+                        help="gene annotation: GTF, GFF3 or BED6 (gzip allowed)")
+    parser.add_argument("--track", action="append", default=[], metavar="MARK=BIGWIG",
+                        help="a bigWig track, e.g. H3K4me3=E003-H3K4me3.fc.signal.bigwig "
+                        "(repeat for each mark)")
+    parser.add_argument("--reads", action="append", default=[], metavar="MARK=FILE",
+                        help="aligned reads: a sorted BAM or a tagAlign/BED file, e.g. "
+                        "H3K27me3=E003-H3K27me3.tagAlign.gz (repeat for each mark)")
+    parser.add_argument("--expression", type=Path, metavar="TABLE",
+                        help="expression table (e.g. 57epigenomes.RPKM.pc) giving the labels")
+    parser.add_argument("--epigenome", metavar="COLUMN",
+                        help="the expression table's column to use, e.g. E003")
+    parser.add_argument("--out", required=True, type=Path, metavar="PATH",
+                        help="output: .npz, or .csv / .csv.gz for the REMC CSV layout "
+                        "(needs --expression)")
+    parser.add_argument("--flank", type=int, default=5000,
+                        help="bases upstream and downstream of the TSS (default 5000)")
+    parser.add_argument("--bin-size", type=int, default=100, help="bases per bin (default 100)")
+    parser.add_argument("--statistic", choices=STATISTICS, default="mean",
+                        help="per-bin statistic of bigWig signal (default mean)")
+    parser.add_argument("--feature", default="gene",
+                        help="GTF/GFF3 feature type to read (default gene)")
+    parser.add_argument("--gene-types", default="protein_coding",
+                        help="comma-separated gene types to keep, or 'all' "
+                        "(default protein_coding)")
+    parser.add_argument("--read-mode", choices=MODES, default="overlap",
+                        help="count a read in every bin it overlaps (bedtools multicov, the "
+                        "default) or at its 5' end")
+    parser.add_argument("--shift", type=int, default=0,
+                        help="with --read-mode 5prime, shift 5' ends this many bases 3'-wards")
+    parser.add_argument("--min-mapq", type=int, default=0,
+                        help="BAM: skip alignments with a lower mapping quality (default 0)")
+    parser.add_argument("--keep-duplicates", action="store_true",
+                        help="BAM: count reads flagged as duplicates (skipped by default)")
+    parser.add_argument("--n-jobs", type=int, default=None,
+                        help="parallel processes (default 1; -1 for all cores)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _pairs(values, option):
+    pairs = {}
+    for value in values:
+        mark, sep, path = value.partition("=")
+        if not sep or not mark or not path:
+            raise ValueError(f"{option} expects MARK=PATH, e.g. {option} H3K4me3=a.bw; "
+                             f"got {value!r}.")
+        if mark in pairs:
+            raise ValueError(f"mark {mark!r} is given twice ({option}).")
+        pairs[mark] = Path(path)
+    return pairs
+
+
+def _output_kind(path):
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith(".npz"):
+        return "npz"
+    raise ValueError(f"--out {path}: the name must end in .npz, .csv or .csv.gz.")
+
+
+def run(args):
+    import numpy as np
+
+    from ..datasets import (
+        align_expression,
+        binarize_expression,
+        log_expression,
+        read_expression_table,
+        save_deepchrome_csv,
+        save_npz_dataset,
+    )
+    from ..genome import count_reads, extract_signal, read_tss
+
+    kind = _output_kind(args.out)
+    if kind == "csv" and args.expression is None:
+        raise ValueError(
+            f"--out {args.out}: the REMC CSV layout needs a label per gene; pass --expression "
+            f"(and --epigenome), or write .npz."
+        )
+    tracks = _pairs(args.track, "--track")
+    reads = _pairs(args.reads, "--reads")
+    if not tracks and not reads:
+        raise ValueError("give at least one --track MARK=BIGWIG or --reads MARK=FILE.")
+    shared = sorted(set(tracks) & set(reads))
+    if shared:
+        raise ValueError(f"mark(s) {shared} given both as --track and --reads.")
+    if args.epigenome is not None and args.expression is None:
+        raise ValueError("--epigenome needs --expression.")
+    if not args.out.parent.is_dir():
+        raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist.")
+
+    # Labels are read before the (slow) extraction so that a bad table fails fast.
+    table_expression = None
+    if args.expression is not None:
+        table_expression = read_expression_table(args.expression, epigenome=args.epigenome)
+
+    gene_types = None if args.gene_types.strip().lower() == "all" else tuple(
+        t.strip() for t in args.gene_types.split(",") if t.strip())
+    tss = read_tss(args.genes, feature=args.feature, gene_types=gene_types)
+    progress = not args.quiet
+    blocks, marks, metadata = [], [], {}
+    if tracks:
+        signal = extract_signal(tss, tracks, flank=args.flank, bin_size=args.bin_size,
+                                statistic=args.statistic, n_jobs=args.n_jobs,
+                                progress=progress)
+        blocks.append(signal.data)
+        marks += list(signal.marks)
+        metadata["tracks"] = signal.files
+        metadata["statistic"] = args.statistic
+    if reads:
+        counts = count_reads(tss, reads, flank=args.flank, bin_size=args.bin_size,
+                             mode=args.read_mode, shift=args.shift, min_mapq=args.min_mapq,
+                             keep_duplicates=args.keep_duplicates, n_jobs=args.n_jobs,
+                             progress=progress)
+        blocks.append(counts.data)
+        marks += list(counts.marks)
+        metadata.update(reads=counts.files, read_mode=args.read_mode, shift=args.shift,
+                        min_mapq=args.min_mapq, keep_duplicates=args.keep_duplicates)
+    X = np.concatenate(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    gene_ids = tss["gene_id"].to_numpy().astype(str)
+
+    target = expression = None
+    if table_expression is not None:
+        aligned = align_expression(gene_ids, table_expression)
+        matched = aligned.matched
+        n_missing = aligned.n_total - aligned.n_matched
+        if n_missing:
+            print(
+                f"skdeepchrome extract: {n_missing} of {aligned.n_total} genes have no "
+                f"expression in {args.expression}"
+                + (f" ({args.epigenome})" if args.epigenome else "")
+                + f" and are left out of {args.out}; e.g. "
+                f"{aligned.unmatched_ids[:3].tolist()}.",
+                file=sys.stderr,
+            )
+        X, gene_ids = X[matched], gene_ids[matched]
+        values = aligned.expression[matched]
+        target = binarize_expression(values)
+        expression = log_expression(values)
+        metadata.update(expression_table=str(args.expression), epigenome=args.epigenome,
+                        n_genes_without_expression=int(n_missing),
+                        label_rule="1 when expression > median")
+
+    if kind == "csv":
+        save_deepchrome_csv(args.out, X, target, gene_ids, marks=marks)
+    else:
+        save_npz_dataset(args.out, X, gene_ids=gene_ids, marks=marks, target=target,
+                         expression=expression, annotation=str(args.genes), flank=args.flank,
+                         bin_size=args.bin_size, feature=args.feature,
+                         gene_types=list(gene_types) if gene_types else None, **metadata)
+    if not args.quiet:
+        n_bins = 2 * args.flank // args.bin_size
+        print(f"skdeepchrome extract: wrote {len(gene_ids)} genes x {len(marks)} marks x "
+              f"{n_bins} bins to {args.out}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,269 @@
+"""Histone-mark signal from bigWig tracks, binned in windows around each TSS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .chromosomes import match_chromosomes, require_shared_chromosomes
+from .parallel import run_tasks
+from .windows import (
+    as_tss_table,
+    check_files,
+    check_window,
+    check_within,
+    chromosome_groups,
+    plan_chunks,
+    split_tasks,
+    warn_missing,
+    window_bunch,
+    window_starts,
+)
+
+#: Per-bin statistics of :func:`extract_signal`.
+STATISTICS = ("mean", "sum", "max", "min", "coverage")
+
+# Windows reduced at once: bounds the temporary (batch, window) array to a few MB.
+_BATCH = 128
+
+
+def import_pybigwig():
+    """Import pyBigWig, or say how to install it.
+
+    Examples
+    --------
+    >>> import_pybigwig().__name__
+    'pyBigWig'
+    """
+    try:
+        import pyBigWig
+    except ImportError as exc:
+        raise ImportError(
+            'Reading bigWig files needs pyBigWig: pip install "skdeepchrome[genomics]"'
+        ) from exc
+    return pyBigWig
+
+
+def open_bigwig(path):
+    """Open a bigWig file, turning pyBigWig's failures into errors that name the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "not.bw")
+    ...     with open(path, "w") as fh:
+    ...         _ = fh.write("hello")
+    ...     open_bigwig(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...not.bw: not a readable bigWig file (corrupt, truncated or another format).
+    """
+    pyBigWig = import_pybigwig()
+    try:
+        handle = pyBigWig.open(str(path))
+    except RuntimeError:
+        handle = None
+    if handle is None or not handle.isBigWig():
+        raise ValueError(
+            f"{path}: not a readable bigWig file (corrupt, truncated or another format)."
+        )
+    return handle
+
+
+def extract_signal(tss, tracks, flank=5000, bin_size=100, statistic="mean", n_jobs=None,
+                   progress=True):
+    """Bin bigWig signal in a window around each gene's TSS.
+
+    Parameters
+    ----------
+    tss : pandas.DataFrame or path
+        The table from :func:`~skdeepchrome.genome.read_tss`, or an annotation file it
+        reads with its defaults.
+    tracks : mapping of str to path
+        Mark name to bigWig file, e.g. ``{"H3K4me3": "E003-H3K4me3.fc.bw"}``; the order
+        is the mark order of the result.
+    flank : int, default=5000
+        Bases upstream and downstream of the TSS (deeptools' ``-b``/``-a``).
+    bin_size : int, default=100
+        Bases per bin; ``flank`` must be a multiple of it.
+    statistic : {"mean", "sum", "max", "min", "coverage"}, default="mean"
+        Per-bin statistic (deeptools' ``--averageTypeBins``). Missing data counts as
+        zero: a base without data, or past a chromosome end, is a 0 inside the bin's
+        mean, sum, max and min (deeptools' ``--missingDataAsZero``). ``"coverage"`` is
+        the fraction of the bin's bases that have data.
+    n_jobs : int, default=None
+        Processes reading (track, chromosome) chunks in parallel, joblib's meaning.
+    progress : bool, default=True
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    Bunch
+        ``data`` float32 ``(n_genes, n_marks * n_bins)`` in the mark-major layout with
+        ``n_bins = 2 * flank // bin_size``, bins running upstream to downstream on both
+        strands; ``gene_ids`` (str, in the order of ``tss``), ``marks``,
+        ``feature_names``, ``tss`` (the table), ``flank``, ``bin_size``, ``n_bins``,
+        ``statistic``, ``files`` (mark to path), ``missing_chromosomes`` (mark to the
+        annotation chromosomes the track lacks) and ``DESCR``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a bigWig file does not exist.
+    ValueError
+        Naming the file: a corrupt or non-bigWig file, a track sharing no chromosome
+        with the annotation, a TSS beyond the end of its chromosome; or ``flank`` not a
+        multiple of ``bin_size``, an unknown ``statistic``.
+
+    Notes
+    -----
+    Windows follow :mod:`skdeepchrome.genome.windows`: the TSS base starts bin
+    ``n_bins // 2``; minus-strand windows are reversed. The result equals deeptools'
+    ``computeMatrix reference-point --referencePoint TSS -b flank -a flank
+    --binSize bin_size --averageTypeBins statistic --missingDataAsZero`` run on a BED6
+    of the genes, with these differences, all at the edges:
+
+    * computeMatrix silently leaves out genes on a chromosome missing from a track (and
+      from every track once any track lacks it, or when two tracks disagree on its
+      length); here their rows are zeros for that mark and a warning counts them.
+    * A TSS beyond its chromosome's end (annotation and track from different
+      assemblies) is an error here. computeMatrix skips a gene whose BED start lies past
+      the end (a message, none with ``--quiet``) but keeps a ``-`` gene whose BED end
+      does, binning a window around a TSS that is not on the chromosome.
+    * Chromosome names are matched up to ``chr1``/``1`` and ``chrM``/``MT`` (computeMatrix
+      tries the same aliases).
+
+    Windows running off either chromosome end are not a difference: both count the
+    missing bases as zeros.
+
+    Each chunk of neighbouring windows is read with one ``bigWig.values`` call, so no
+    base is read twice within a chunk and whole chromosomes are never loaded.
+
+    Examples
+    --------
+    A mark covering bases 400-499 of chr1 is the first 100 bp of a ``+`` gene starting
+    at 400 and of a ``-`` gene ending at 499: both see it in the bin after the TSS.
+
+    >>> import os, shutil, tempfile
+    >>> import pandas as pd
+    >>> import pyBigWig
+    >>> tmp = tempfile.mkdtemp()
+    >>> bw = pyBigWig.open(os.path.join(tmp, "k4.bw"), "w")
+    >>> bw.addHeader([("chr1", 1000)])
+    >>> bw.addEntries(["chr1"], [400], ends=[500], values=[2.0])
+    >>> bw.close()
+    >>> genes = pd.DataFrame({"gene_id": ["plus", "minus"], "chrom": ["chr1", "chr1"],
+    ...                       "tss": [400, 499], "strand": ["+", "-"]})
+    >>> signal = extract_signal(genes, {"H3K4me3": os.path.join(tmp, "k4.bw")},
+    ...                         flank=200, bin_size=100, progress=False)
+    >>> signal.data
+    array([[0., 0., 2., 0.],
+           [0., 0., 2., 0.]], dtype=float32)
+    >>> signal.feature_names.tolist()
+    ['H3K4me3_bin000', 'H3K4me3_bin001', 'H3K4me3_bin002', 'H3K4me3_bin003']
+    >>> shutil.rmtree(tmp)
+    """
+    n_bins = check_window(flank, bin_size)
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {STATISTICS}, got {statistic!r}.")
+    table = as_tss_table(tss)
+    marks, paths = check_files(tracks, "tracks")
+    width = 2 * int(flank)
+    starts = window_starts(table["tss"], table["strand"], flank)
+    annotation_chroms = table["chrom"].unique().tolist()
+
+    tasks, placements, missing = [], [], {}
+    for mark_index, (mark, path) in enumerate(zip(marks, paths)):
+        handle = open_bigwig(path)
+        lengths = handle.chroms()
+        handle.close()
+        mapping = match_chromosomes(annotation_chroms, lengths)
+        require_shared_chromosomes(mapping, annotation_chroms, list(lengths), path)
+        missing[mark] = sorted(set(annotation_chroms) - set(mapping))
+        for chrom, rows in chromosome_groups(table, starts, mapping).items():
+            file_chrom = mapping[chrom]
+            check_within(table, rows, chrom, file_chrom, lengths[file_chrom], path)
+            chrom_starts = starts[rows]
+            for part in split_tasks(plan_chunks(chrom_starts, width)):
+                first, stop = part[0][0], part[-1][1]
+                tasks.append((
+                    str(path), file_chrom, int(lengths[file_chrom]), chrom_starts[first:stop],
+                    [(a - first, b - first) for a, b in part], width, int(bin_size),
+                    statistic,
+                ))
+                placements.append((mark_index, rows[first:stop]))
+    warn_missing(missing, table, "track")
+
+    results = run_tasks(_read_windows, tasks, n_jobs=n_jobs, progress=progress,
+                        desc="bigWig")
+    X3 = np.zeros((len(table), len(marks), n_bins), dtype=np.float32)
+    minus = (table["strand"] == "-").to_numpy()
+    for (mark_index, rows), values in zip(placements, results):
+        flip = minus[rows]
+        values[flip] = values[flip, ::-1]
+        X3[rows, mark_index, :] = values
+    return window_bunch(
+        X3.reshape(len(table), -1), table, marks, paths, flank=flank, bin_size=bin_size,
+        statistic=statistic, missing=missing,
+        descr=f"bigWig {statistic} in {n_bins} bins of {bin_size} bp, TSS +/- {flank} bp.",
+    )
+
+
+def _read_windows(path, chrom, length, starts, chunks, width, bin_size, statistic):
+    """Bin the windows ``starts`` (sorted, on ``chrom``) of one bigWig, in genomic order."""
+    handle = open_bigwig(path)
+    n_bins = width // bin_size
+    out = np.empty((len(starts), n_bins), dtype=np.float32)
+    try:
+        for first, stop in chunks:
+            lo = int(starts[first])
+            hi = int(starts[first:stop].max()) + width
+            a, b = max(lo, 0), min(hi, length)
+            try:
+                values = handle.values(chrom, a, b, numpy=True) if a < b else None
+            except RuntimeError as exc:
+                raise ValueError(
+                    f"{path}: reading {chrom}:{a}-{b} failed ({exc}); the file may be corrupt."
+                ) from None
+            if (a, b) == (lo, hi):
+                buffer = values
+            else:  # the window runs off a chromosome end: no data there
+                buffer = np.full(hi - lo, np.nan, dtype=np.float32)
+                if values is not None:
+                    buffer[a - lo:b - lo] = values
+            out[first:stop] = _bin_windows(buffer, starts[first:stop] - lo, width, bin_size,
+                                           statistic)
+    finally:
+        handle.close()
+    return out
+
+
+def _bin_windows(buffer, offsets, width, bin_size, statistic):
+    """Per-bin statistic of the windows ``buffer[o:o + width]`` for each offset ``o``.
+
+    ``buffer`` holds NaN where there is no data. Sums run in float64 over each bin's
+    bases in order, the same arithmetic as deeptools' mean.
+    """
+    n_bins = width // bin_size
+    windows = np.lib.stride_tricks.sliding_window_view(buffer, width)
+    result = np.empty((len(offsets), n_bins), dtype=np.float64)
+    for i in range(0, len(offsets), _BATCH):
+        # Only the windows' own bases are cleaned and widened, never the gaps between them.
+        block = windows[offsets[i:i + _BATCH]]
+        missing = np.isnan(block)
+        if statistic == "coverage":
+            block = (~missing).astype(np.float64)
+        else:
+            np.copyto(block, 0.0, where=missing)
+            if statistic in ("mean", "sum"):
+                block = block.astype(np.float64)
+        block = block.reshape(-1, n_bins, bin_size)
+        if statistic == "max":
+            result[i:i + _BATCH] = block.max(axis=2)
+        elif statistic == "min":
+            result[i:i + _BATCH] = block.min(axis=2)
+        else:
+            result[i:i + _BATCH] = block.sum(axis=2)
+    if statistic in ("mean", "coverage"):
+        result /= bin_size
+    return result.astype(np.float32)
