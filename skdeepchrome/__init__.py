@@ -1,9 +1,16 @@
 """skdeepchrome: DeepChrome as a scikit-learn citizen."""
 
 from .binning import HistoneBinner
-from .estimators import DeepChromeClassifier
+from .estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
 from .layout import REMC_MARKS
 
 __version__ = "0.1.0"
 
-__all__ = ["DeepChromeClassifier", "HistoneBinner", "REMC_MARKS", "__version__"]
+__all__ = [
+    "AttentiveChromeClassifier",
+    "DeepChromeClassifier",
+    "DeepChromeRegressor",
+    "HistoneBinner",
+    "REMC_MARKS",
+    "__version__",
+]

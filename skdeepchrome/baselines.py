@@ -8,24 +8,60 @@ Two feature settings from the literature are offered for the tabular baselines:
   baseline setting, Singh et al. 2016);
 - ``"marks"``: one mean per mark over the whole region, ``log1p``-scaled (the linear-model
   setting of Karlić et al., PNAS 2010).
+
+Models come for two tasks: ``"classification"`` (high / low expression, the paper's) and
+``"regression"`` (continuous ``log1p`` expression), with the same names where the model is
+the same kind (``"svm"`` is an SVC or an SVR); the linear model is ``"logistic"`` for
+classification and ``"ridge"`` for regression.
 """
 
 from __future__ import annotations
 
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+import numpy as np
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
 
 from .binning import HistoneBinner
 from .estimators import DeepChromeClassifier
+from .estimators.attentivechrome import AttentiveChromeClassifier
+from .estimators.deepchrome_regressor import DeepChromeRegressor
 from .layout import REMC_MARKS
 
-#: Model names known to :func:`make_model`, in report order (the CNN first).
+#: Models a classification comparison runs by default, in report order (the CNN first).
 MODEL_NAMES = ("deepchrome", "svm", "random_forest", "logistic", "gradient_boosting")
 BASELINE_NAMES = MODEL_NAMES[1:]
+#: Classification models :func:`make_model` knows but a comparison runs only when named
+#: (AttentiveChrome trains several times slower than the CNN).
+OPTIONAL_MODEL_NAMES = ("attentivechrome",)
+#: Models a regression comparison runs by default, in report order.
+REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
+TASKS = ("classification", "regression")
 FEATURE_SETTINGS = ("bins", "marks")
+
+
+def model_names(task="classification", *, optional=False):
+    """Model names of ``task``: the default comparison, plus the optional ones if asked.
+
+    Examples
+    --------
+    >>> model_names("regression")
+    ('deepchrome', 'svm', 'random_forest', 'ridge', 'gradient_boosting')
+    >>> model_names(optional=True)[-1]
+    'attentivechrome'
+    """
+    if task == "classification":
+        return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())
+    if task == "regression":
+        return REGRESSION_MODEL_NAMES
+    raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
 
 
 def _binner(features, marks):
@@ -36,22 +72,32 @@ def _binner(features, marks):
     raise ValueError(f"features must be one of {FEATURE_SETTINGS}, got {features!r}.")
 
 
-def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None):
+def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
+               task="classification"):
     """A fresh, unfitted pipeline for one model of the comparison.
 
     Parameters
     ----------
-    name : {"deepchrome", "svm", "random_forest", "logistic", "gradient_boosting"}
-        ``"deepchrome"`` is the recommended
-        ``make_pipeline(HistoneBinner(scale="log1p"), DeepChromeClassifier())``; the others
-        are an RBF SVM (AUC from its ``decision_function``, no probability calibration), a
-        500-tree random forest, an L2 logistic regression and histogram gradient boosting.
+    name : str
+        Classification: ``"deepchrome"`` is the recommended
+        ``make_pipeline(HistoneBinner(scale="log1p"), DeepChromeClassifier())``;
+        ``"attentivechrome"`` is the same binner with an
+        :class:`~skdeepchrome.estimators.attentivechrome.AttentiveChromeClassifier`; the
+        others are an RBF SVM (AUC from its ``decision_function``, no probability
+        calibration), a 500-tree random forest, an L2 logistic regression (``"logistic"``)
+        and histogram gradient boosting. Regression: ``"deepchrome"`` with a
+        :class:`~skdeepchrome.estimators.deepchrome_regressor.DeepChromeRegressor`, an RBF
+        SVR, a 500-tree random forest (``max_features="sqrt"`` as the classifier's), ridge
+        regression (``"ridge"``, its penalty chosen among ``10**-1 .. 10**5`` by efficient
+        leave-one-out cross-validation: correlated neighbouring bins need far more
+        shrinkage than ``alpha=1``) and histogram gradient boosting.
     features : {"bins", "marks"}, default="bins"
-        Feature setting of the tabular baselines (see the module docstring). The CNN always
-        reads the bins.
+        Feature setting of the tabular baselines (see the module docstring). The neural
+        networks always read the bins.
     marks : int or sequence of str, default=REMC_MARKS
         The input's marks.
     random_state : int or None, default=None
+    task : {"classification", "regression"}, default="classification"
 
     Returns
     -------
@@ -64,50 +110,104 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None):
     SVC()
     >>> make_model("logistic", features="marks")[0].n_bins
     1
+    >>> type(make_model("ridge", task="regression").named_steps["model"]).__name__
+    'RidgeCV'
     """
-    if name == "deepchrome":
+    known = model_names(task, optional=True)
+    if name not in known:
+        hint = ""
+        if task == "regression" and name in OPTIONAL_MODEL_NAMES + ("logistic",):
+            hint = f" ({name!r} is a classifier only)"
+        elif task == "classification" and name in REGRESSION_MODEL_NAMES:
+            hint = f" ({name!r} is a regressor; pass task='regression')"
+        raise ValueError(
+            f"Unknown model {name!r} for task={task!r}{hint}; choose from {list(known)}."
+        )
+    if name in ("deepchrome", "attentivechrome"):
+        if task == "regression":
+            network = DeepChromeRegressor(random_state=random_state)
+        elif name == "deepchrome":
+            network = DeepChromeClassifier(random_state=random_state)
+        else:
+            network = AttentiveChromeClassifier(random_state=random_state)
         return Pipeline([
             ("binner", HistoneBinner(marks, scale="log1p")),
-            ("model", DeepChromeClassifier(random_state=random_state)),
+            ("model", network),
         ])
     binner = _binner(features, marks)
+    regression = task == "regression"
     if name == "svm":
-        model = SVC(kernel="rbf")
+        model = SVR(kernel="rbf") if regression else SVC(kernel="rbf")
     elif name == "random_forest":
-        model = RandomForestClassifier(n_estimators=500, min_samples_leaf=2, n_jobs=-1,
-                                       random_state=random_state)
+        if regression:
+            # "sqrt" as the classifier's default: the regressor's default (every feature at
+            # every split) is ~20x slower on 500 bins.
+            model = RandomForestRegressor(n_estimators=500, min_samples_leaf=2,
+                                          max_features="sqrt", n_jobs=-1,
+                                          random_state=random_state)
+        else:
+            model = RandomForestClassifier(n_estimators=500, min_samples_leaf=2, n_jobs=-1,
+                                           random_state=random_state)
     elif name == "logistic":
         model = LogisticRegression(C=1.0, max_iter=2000)
-    elif name == "gradient_boosting":
-        model = HistGradientBoostingClassifier(random_state=random_state)
-    else:
-        raise ValueError(f"Unknown model {name!r}; choose from {list(MODEL_NAMES)}.")
-    if name in ("svm", "logistic"):
+    elif name == "ridge":
+        model = RidgeCV(alphas=np.logspace(-1, 5, 13))
+    else:  # gradient_boosting
+        boosting = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        model = boosting(random_state=random_state)
+    if name in ("svm", "logistic", "ridge"):
         return Pipeline([("binner", binner), ("scaler", StandardScaler()), ("model", model)])
     return Pipeline([("binner", binner), ("model", model)])
 
 
-def default_param_grids():
+def default_param_grids(task="classification", models=None):
     """Hyper-parameter grids for nested tuning, keyed by model name.
 
     Keys are parameter names of the pipelines from :func:`make_model`, so a grid can be
     handed to ``GridSearchCV(make_model(name), default_param_grids()[name])``.
 
+    Parameters
+    ----------
+    task : {"classification", "regression"}, default="classification"
+    models : sequence of str, optional
+        The models wanted; by default those a comparison of ``task`` runs by default. Name
+        an optional model (``"attentivechrome"``) to get its grid.
+
     Examples
     --------
     >>> sorted(default_param_grids()["svm"])
     ['model__C', 'model__gamma']
+    >>> sorted(default_param_grids(models=["attentivechrome"])["attentivechrome"])
+    ['model__bin_hidden_size', 'model__lr']
+    >>> sorted(default_param_grids("regression")["svm"])
+    ['model__C', 'model__epsilon']
     """
-    return {
-        "deepchrome": {
-            "model__lr": [3e-4, 1e-3],
-            "model__dropout": [0.3, 0.5],
-        },
-        "svm": {"model__C": [0.3, 1.0, 3.0], "model__gamma": ["scale", 0.3 / 500]},
-        "random_forest": {"model__max_features": ["sqrt", 0.1], "model__min_samples_leaf": [1, 5]},
-        "logistic": {"model__C": [0.01, 0.1, 1.0]},
-        "gradient_boosting": {
-            "model__learning_rate": [0.05, 0.1],
-            "model__max_leaf_nodes": [15, 31],
-        },
-    }
+    names = model_names(task) if models is None else tuple(models)
+    network = {"model__lr": [3e-4, 1e-3], "model__dropout": [0.3, 0.5]}
+    if task == "regression":
+        # No grid for "ridge": RidgeCV already chooses its penalty.
+        grids = {
+            "deepchrome": network,
+            "svm": {"model__C": [0.3, 1.0, 3.0], "model__epsilon": [0.1, 0.3]},
+            "random_forest": {"model__max_features": ["sqrt", 0.1],
+                              "model__min_samples_leaf": [1, 5]},
+            "gradient_boosting": {
+                "model__learning_rate": [0.05, 0.1],
+                "model__max_leaf_nodes": [15, 31],
+            },
+        }
+    else:
+        grids = {
+            "deepchrome": network,
+            # Small: every point of an AttentiveChrome grid is a slow LSTM fit.
+            "attentivechrome": {"model__lr": [1e-3, 3e-3], "model__bin_hidden_size": [16, 32]},
+            "svm": {"model__C": [0.3, 1.0, 3.0], "model__gamma": ["scale", 0.3 / 500]},
+            "random_forest": {"model__max_features": ["sqrt", 0.1],
+                              "model__min_samples_leaf": [1, 5]},
+            "logistic": {"model__C": [0.01, 0.1, 1.0]},
+            "gradient_boosting": {
+                "model__learning_rate": [0.05, 0.1],
+                "model__max_leaf_nodes": [15, 31],
+            },
+        }
+    return {name: grids[name] for name in names if name in grids}

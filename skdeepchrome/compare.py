@@ -17,21 +17,23 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
+from scipy import stats
 from sklearn.base import clone
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
     f1_score,
+    r2_score,
     roc_auc_score,
 )
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from tqdm.auto import tqdm
 
-from .baselines import MODEL_NAMES, default_param_grids, make_model
+from .baselines import MODEL_NAMES, TASKS, default_param_grids, make_model, model_names  # noqa: F401
 from .layout import REMC_MARKS, infer_marks
 from .significance import corrected_resampled_ttest
 
@@ -45,27 +47,110 @@ LABEL_METRICS = {
 CEILING = "ceiling"
 
 
-def check_scoring(scoring):
-    """Validate metric names; returns them as a tuple."""
+def _correlation(function):
+    def metric(y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=float)
+        if np.ptp(y_pred) == 0 or np.ptp(np.asarray(y_true, dtype=float)) == 0:
+            # A constant prediction has no correlation with anything.
+            return float("nan")
+        return float(function(y_true, y_pred)[0])
+
+    return metric
+
+
+#: Metrics of a regression comparison, on the predicted values; all are "higher is better".
+REGRESSION_METRICS = {
+    "r2": r2_score,
+    "pearson": _correlation(stats.pearsonr),
+    "spearman": _correlation(stats.spearmanr),
+}
+#: Each task's default ``scoring``; the first metric ranks the models. Regression ranks by
+#: R², which, unlike a correlation, also penalises predictions off in scale or offset.
+DEFAULT_SCORING = {
+    "classification": ("roc_auc", "average_precision", "accuracy"),
+    "regression": ("r2", "pearson", "spearman"),
+}
+
+
+def check_scoring(scoring, task="classification"):
+    """Validate metric names for ``task``; returns them as a tuple (``None``: the defaults)."""
+    if scoring is None:
+        return DEFAULT_SCORING[check_task(task)]
     scoring = (scoring,) if isinstance(scoring, str) else tuple(scoring)
-    unknown = [m for m in scoring if m not in SCORE_METRICS and m not in LABEL_METRICS]
+    classification = sorted(SCORE_METRICS) + sorted(LABEL_METRICS)
+    known = sorted(REGRESSION_METRICS) if task == "regression" else classification
+    unknown = [m for m in scoring if m not in known]
     if unknown or not scoring:
-        raise ValueError(
-            f"Unknown metric(s) {unknown}; choose from "
-            f"{sorted(SCORE_METRICS) + sorted(LABEL_METRICS)}."
-        )
+        other = [m for m in unknown if m in classification or m in REGRESSION_METRICS]
+        hint = f" ({other} belong to the other task)" if other else ""
+        raise ValueError(f"Unknown metric(s) {unknown} for task={task!r}{hint}; choose from "
+                         f"{known}.")
     return scoring
 
 
 def metric_values(y_true, score, label, scoring):
-    """``{metric: value}`` for one set of predictions."""
+    """``{metric: value}`` for one set of predictions (a regression's ``score`` is its
+    prediction)."""
     values = {}
     for metric in scoring:
         if metric in SCORE_METRICS:
             values[metric] = float(SCORE_METRICS[metric](y_true, score))
+        elif metric in REGRESSION_METRICS:
+            values[metric] = float(REGRESSION_METRICS[metric](y_true, score))
         else:
             values[metric] = float(LABEL_METRICS[metric](y_true, label))
     return values
+
+
+def check_task(task):
+    """``task`` if it is ``"classification"`` or ``"regression"``, else a clear error."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS} (or 'auto' where offered), got {task!r}.")
+    return task
+
+
+def resolve_task(y, task):
+    """``"classification"`` or ``"regression"``; ``"auto"`` calls a continuous ``y`` the latter.
+
+    Examples
+    --------
+    >>> resolve_task([0.5, 1.7, 3.2], "auto"), resolve_task([0, 1, 1], "auto")
+    ('regression', 'classification')
+    """
+    if task == "auto":
+        y = np.asarray(y)
+        numeric = y.dtype.kind in "fiu"
+        return "regression" if numeric and type_of_target(y) == "continuous" else "classification"
+    return check_task(task)
+
+
+def check_continuous_target(y, name="y"):
+    """A finite, non-constant float target for regression; clear errors for anything else.
+
+    Examples
+    --------
+    >>> check_continuous_target([0.0, 2.5, 1.0]).dtype
+    dtype('float64')
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with one value per gene, got shape {y.shape}.")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must be numeric for regression (e.g. log1p expression), got dtype "
+            f"{y.dtype}: {y[:3].tolist()}."
+        )
+    y = y.astype(np.float64)
+    if not np.isfinite(y).all():
+        bad = np.flatnonzero(~np.isfinite(y))
+        raise ValueError(f"{name} contains NaN or infinity for {len(bad)} genes "
+                         f"(positions {bad[:5].tolist()}).")
+    if len(y) and np.ptp(y) == 0:
+        raise ValueError(
+            f"{name} is constant ({y[0]:g} for every gene): there is nothing to regress, and "
+            "R² and correlations are undefined."
+        )
+    return y
 
 
 def continuous_score(model, X):
@@ -90,7 +175,8 @@ def check_binary_target(y, name="y"):
     if kind == "continuous":
         raise ValueError(
             f"{name} is continuous; the comparison needs two classes (e.g. "
-            "binarize_expression(values) for expression above the median)."
+            "binarize_expression(values) for expression above the median), or pass "
+            "task='regression' (or 'auto') to regress it."
         )
     encoder = LabelEncoder().fit(y)
     if len(encoder.classes_) != 2:
@@ -115,10 +201,11 @@ def check_matrix(X, name="X"):
     return X, marks
 
 
-def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None):
+def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None,
+                   task="classification"):
     """Turn ``models`` (None, names, or ``{name: estimator}``) into ``{name: estimator}``."""
     if models is None:
-        models = MODEL_NAMES
+        models = model_names(task)
     if isinstance(models, str):
         models = [m.strip() for m in models.split(",") if m.strip()]
     if isinstance(models, dict):
@@ -128,7 +215,8 @@ def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=No
         resolved = {}
         for name in models:
             seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-            resolved[name] = make_model(name, features=features, marks=marks, random_state=seed)
+            resolved[name] = make_model(name, features=features, marks=marks, random_state=seed,
+                                        task=task)
     if not resolved:
         raise ValueError("No models to compare.")
     if CEILING in resolved:
@@ -136,24 +224,36 @@ def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=No
     return resolved
 
 
-def resolve_grids(tune, names):
+def resolve_grids(tune, names, task="classification"):
     """``{name: grid}`` for the models to tune (``tune`` is a bool or ``{name: grid}``)."""
     if not tune:
         return {}
-    grids = default_param_grids() if tune is True else dict(tune)
+    grids = default_param_grids(task, models=list(names)) if tune is True else dict(tune)
     return {name: grids[name] for name in names if name in grids}
 
 
-def tuned(model, grid, random_state):
-    """Wrap ``model`` in an inner ``GridSearchCV`` (3 stratified folds, ROC AUC)."""
+#: The inner model-selection score of each task.
+TUNING_SCORE = {"classification": "roc_auc", "regression": "r2"}
+
+
+def tuned(model, grid, random_state, task="classification"):
+    """Wrap ``model`` in an inner ``GridSearchCV`` (3 folds, stratified with ROC AUC for
+    classification, plain with R² for regression)."""
     if not grid:
         return model
-    inner = StratifiedKFold(3, shuffle=True, random_state=random_state)
-    return GridSearchCV(model, grid, scoring="roc_auc", cv=inner, n_jobs=1, refit=True)
+    if task == "regression":
+        inner = KFold(3, shuffle=True, random_state=random_state)
+    else:
+        inner = StratifiedKFold(3, shuffle=True, random_state=random_state)
+    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task], cv=inner, n_jobs=1,
+                        refit=True)
 
 
-def fit_and_predict(model, X_train, y_train, X_test):
-    """Fit a clone; return ``(fitted, score, label, fit_seconds, predict_seconds)``."""
+def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
+    """Fit a clone; return ``(fitted, score, label, fit_seconds, predict_seconds)``.
+
+    For regression ``score`` and ``label`` are both the predictions.
+    """
     model = clone(model)
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -162,14 +262,18 @@ def fit_and_predict(model, X_train, y_train, X_test):
         model.fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    score = continuous_score(model, X_test)
-    label = np.asarray(model.predict(X_test))
+    if task == "regression":
+        score = label = np.asarray(model.predict(X_test), dtype=float)
+    else:
+        score = continuous_score(model, X_test)
+        label = np.asarray(model.predict(X_test))
     return model, score, label, fit_seconds, time.perf_counter() - start
 
 
-def _cv_task(name, model, grid, X, y, train, test, inner_seed):
-    model = tuned(model, grid, inner_seed)
-    fitted, score, label, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test])
+def _cv_task(name, model, grid, X, y, train, test, inner_seed, task="classification"):
+    model = tuned(model, grid, inner_seed, task)
+    fitted, score, label, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test],
+                                                          task)
     best = getattr(fitted, "best_params_", None)
     return name, score, label, fit_s, pred_s, best
 
@@ -229,6 +333,9 @@ class ComparisonResult:
         The model the others are tested against (the CNN).
     info : dict
         Settings and data sizes, written into the report.
+    task : {"classification", "regression"}, default="classification"
+        For regression, ``y_true`` holds the continuous target and ``score`` the
+        predictions, and there is no ceiling row.
 
     Attributes
     ----------
@@ -237,13 +344,15 @@ class ComparisonResult:
         (1 = best; the ceiling is not ranked), and wins (units where the model scored best).
     """
 
-    def __init__(self, table, *, unit, tests, predictions, reference, info):
+    def __init__(self, table, *, unit, tests, predictions, reference, info,
+                 task="classification"):
         self.table = table
         self.unit = unit
         self.tests = tests
         self.predictions = predictions
         self.reference = reference
         self.info = info
+        self.task = task
 
     @property
     def metrics(self):
@@ -325,10 +434,27 @@ class ComparisonResult:
         }
 
     def save(self, out_dir, *, plots=True):
-        """Write CSV, JSON, Markdown and (with matplotlib) PNG reports into ``out_dir``."""
+        """Write CSV, JSON, Markdown and (with matplotlib) PNG reports into ``out_dir``.
+
+        A regression has no ROC curves; its picture is ``<first metric>_bars.png``.
+        """
         from .report import write_report
 
-        return write_report(self, out_dir, plots=plots)
+        if self.task != "regression":
+            return write_report(self, out_dir, plots=plots)
+        written = write_report(self, out_dir, plots=False)
+        if plots:
+            from pathlib import Path
+
+            from .datasets._atomic import atomic_path
+            from .plotting import plot_auc_bars
+
+            metric = self.metrics[0]
+            path = Path(out_dir) / f"{metric}_bars.png"
+            with atomic_path(path) as part:
+                plot_auc_bars(self, metric=metric).savefig(part, dpi=120, format="png")
+            written[path.name] = path
+        return written
 
 
 def _records(frame):
@@ -367,7 +493,7 @@ def compare_models(
     y,
     models=None,
     cv=5,
-    scoring=("roc_auc", "average_precision", "accuracy"),
+    scoring=None,
     tune=False,
     n_jobs=None,
     random_state=None,
@@ -377,24 +503,31 @@ def compare_models(
     reference="deepchrome",
     scheduler=None,
     verbose=1,
+    task="classification",
 ):
-    """Cross-validate every model on identical stratified folds.
+    """Cross-validate every model on identical folds.
 
     Parameters
     ----------
     X : array-like of shape (n_genes, n_marks * n_bins) or (n_genes, n_marks, n_bins)
         Raw signal (counts); every default model bins and scales it itself.
     y : array-like of shape (n_genes,)
-        Two classes (e.g. expression above the median).
+        Two classes (e.g. expression above the median), or for regression a continuous
+        target (e.g. ``log1p`` expression: :func:`skdeepchrome.datasets.log_expression`, the
+        simulator's ``expression``).
     models : None, list of str, or dict of name -> estimator, default=None
-        ``None`` runs the CNN and every baseline of :data:`skdeepchrome.baselines.MODEL_NAMES`.
+        ``None`` runs the task's default models
+        (:func:`skdeepchrome.baselines.model_names`: the CNN and every baseline).
     cv : int or splitter, default=5
-        Stratified folds, shuffled with ``random_state``, shared by all models.
-    scoring : sequence of str, default=("roc_auc", "average_precision", "accuracy")
-        The first metric ranks the models.
+        Folds shared by all models, shuffled with ``random_state``: stratified for
+        classification, plain ``KFold`` for regression.
+    scoring : sequence of str, default=None
+        The first metric ranks the models. ``None``: ``("roc_auc", "average_precision",
+        "accuracy")`` for classification, ``("r2", "pearson", "spearman")`` for regression
+        (ranked by R², which unlike a correlation also penalises a wrong scale or offset).
     tune : bool or dict of name -> grid, default=False
-        Nested tuning: a ``GridSearchCV`` (3 inner folds, ROC AUC) inside each outer fold,
-        with :func:`~skdeepchrome.baselines.default_param_grids` when ``True``.
+        Nested tuning: a ``GridSearchCV`` (3 inner folds, ROC AUC or R²) inside each outer
+        fold, with :func:`~skdeepchrome.baselines.default_param_grids` when ``True``.
     n_jobs : int, default=None
         Parallel (model, fold) fits through joblib.
     random_state : int or None, default=None
@@ -402,6 +535,7 @@ def compare_models(
     posterior : array-like of shape (n_genes,), optional
         Each gene's Bayes probability of the positive class (the simulator's ``posterior``):
         adds a ``ceiling`` row, the best any model could score on these folds.
+        Classification only.
     features : {"bins", "marks"}, default="bins"
         Feature setting of the named baselines.
     reference : str, default="deepchrome"
@@ -411,6 +545,8 @@ def compare_models(
         ``"tcp://10.0.0.1:8786"``) through joblib's Dask backend.
     verbose : int, default=1
         ``0`` hides the progress bar.
+    task : {"classification", "regression", "auto"}, default="classification"
+        ``"auto"`` regresses a continuous ``y`` and classifies anything else.
 
     Returns
     -------
@@ -425,17 +561,32 @@ def compare_models(
     >>> y = (X[:, 60:80].sum(axis=1) > 40).astype(int)
     >>> result = compare_models(X, y, models=["logistic", "gradient_boosting"], cv=3,
     ...                         random_state=0, reference="logistic", verbose=0)
-    >>> result.summary.index.tolist()
-    ['logistic', 'gradient_boosting']
+    >>> sorted(result.summary.index)
+    ['gradient_boosting', 'logistic']
     >>> sorted(result.table.columns)
     ['fit_seconds', 'fold', 'metric', 'model', 'predict_seconds', 'value']
+    >>> expression = np.log1p(X[:, 60:80].sum(axis=1))
+    >>> regression = compare_models(X, expression, models=["ridge", "gradient_boosting"],
+    ...                             cv=3, random_state=0, reference="ridge", verbose=0,
+    ...                             task="auto")
+    >>> regression.task, regression.metrics
+    ('regression', ['r2', 'pearson', 'spearman'])
     """
-    scoring = check_scoring(scoring)
+    task = resolve_task(y, task)
+    scoring = check_scoring(scoring, task)
     X, carried = check_matrix(X)
-    y_encoded, classes = check_binary_target(y)
+    if task == "regression":
+        y_encoded, classes = check_continuous_target(y), None
+    else:
+        y_encoded, classes = check_binary_target(y)
     if len(y_encoded) != len(X):
         raise ValueError(f"X has {len(X)} genes but y has {len(y_encoded)} labels.")
     if posterior is not None:
+        if task == "regression":
+            raise ValueError(
+                "posterior is a probability of the positive class and gives the ceiling of a "
+                "classification; a regression comparison has no ceiling row, leave it out."
+            )
         posterior = np.asarray(posterior, dtype=float)
         if posterior.shape != (len(X),) or not np.all((posterior >= 0) & (posterior <= 1)):
             raise ValueError("posterior must hold one probability in [0, 1] per gene.")
@@ -448,19 +599,26 @@ def compare_models(
     rng = check_random_state(random_state)
     fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
     model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-    models = resolve_models(models, marks=marks, features=features, random_state=model_seed)
-    grids = resolve_grids(tune, models)
+    models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
+                            task=task)
+    grids = resolve_grids(tune, models, task)
     if isinstance(cv, Integral):
-        _, counts = np.unique(y_encoded, return_counts=True)
-        if counts.min() < cv:
-            raise ValueError(
-                f"cv={cv} folds need at least {cv} genes of each class; the smaller class has "
-                f"{counts.min()}."
-            )
-        cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed)
+        if task == "regression":
+            if len(X) < cv:
+                raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
+            cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
+        else:
+            _, counts = np.unique(y_encoded, return_counts=True)
+            if counts.min() < cv:
+                raise ValueError(
+                    f"cv={cv} folds need at least {cv} genes of each class; the smaller class "
+                    f"has {counts.min()}."
+                )
+            cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed)
     folds = list(cv.split(X, y_encoded))
     tasks = [
-        delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train, test, fold_seed)
+        delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train, test, fold_seed,
+                          task)
         for name, model in models.items()
         for train, test in folds
     ]
@@ -490,12 +648,14 @@ def compare_models(
     n_test = int(np.mean([len(test) for _, test in folds]))
     tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
     info = dict(
-        protocol="cross-validation", n_genes=int(len(X)), n_features=int(X.shape[1]),
-        marks=list(marks), classes=[str(c) for c in classes], n_folds=len(folds),
+        protocol="cross-validation", task=task, n_genes=int(len(X)),
+        n_features=int(X.shape[1]), marks=list(marks),
+        classes=[str(c) for c in classes] if classes is not None else None,
+        n_folds=len(folds),
         scoring=list(scoring), tune=bool(grids), random_state=random_state,
         models={name: repr(model) for name, model in models.items()},
         best_params={k: [str(p) for p in v] for k, v in best_params.items()},
     )
     return ComparisonResult(table, unit="fold", tests=tests,
                             predictions=pd.concat(predictions, ignore_index=True),
-                            reference=reference, info=info)
+                            reference=reference, info=info, task=task)

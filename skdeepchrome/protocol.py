@@ -5,6 +5,10 @@ and, with ``tune=True``, hyper-parameters are chosen on ``valid``; AUC is report
 ``test``. Over a collection of epigenomes the summary gives mean and median AUC per model,
 wins per model, and a Wilcoxon signed-rank test of the CNN against each baseline across
 epigenomes, as in the paper's comparison over 56 REMC epigenomes.
+
+With ``task="regression"`` the same protocol regresses a continuous target (R², Pearson
+and Spearman correlation; :func:`expression_target` turns epigenomes whose splits carry
+``expression`` into such targets).
 """
 
 from __future__ import annotations
@@ -17,14 +21,18 @@ from joblib import delayed
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 
 from .compare import (
     CEILING,
+    REGRESSION_METRICS,
+    TUNING_SCORE,
     ComparisonResult,
     check_binary_target,
+    check_continuous_target,
     check_matrix,
     check_scoring,
+    check_task,
     continuous_score,
     metric_values,
     resolve_grids,
@@ -56,34 +64,85 @@ def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
     return model
 
 
-def choose_on_valid(model, grid, X_train, y_train, X_valid, y_valid):
-    """Best parameters of ``grid`` by ROC AUC on the validation split (trained on train)."""
+def choose_on_valid(model, grid, X_train, y_train, X_valid, y_valid, scoring="roc_auc"):
+    """Best parameters of ``grid`` by ``scoring`` (ROC AUC) on the validation split (trained
+    on train)."""
     X = np.concatenate([X_train, X_valid])
     y = np.concatenate([y_train, y_valid])
     fold = np.r_[np.full(len(X_train), -1), np.zeros(len(X_valid), dtype=int)]
-    search = GridSearchCV(model, grid, scoring="roc_auc", cv=PredefinedSplit(fold), refit=False,
+    search = GridSearchCV(model, grid, scoring=scoring, cv=PredefinedSplit(fold), refit=False,
                           n_jobs=1)
     return search.fit(X, y).best_params_
 
 
-def _splits(data, name):
+def expression_target(data):
+    """The epigenome ``data`` with each split's continuous ``expression`` as its ``target``.
+
+    For the regression protocol on epigenomes that carry both a label and ``expression``
+    (the simulator's). ``posterior`` (a classification ceiling) is dropped.
+
+    Parameters
+    ----------
+    data : Bunch or callable
+        An epigenome Bunch with ``train``, ``valid``, ``test``, or a loader returning one;
+        ``functools.partial(expression_target, loader)`` keeps it lazy.
+
+    Returns
+    -------
+    Bunch
+
+    Examples
+    --------
+    >>> from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
+    >>> epi = expression_target(simulate_epigenome(n_genes=(40, 20, 20), random_state=0))
+    >>> epi.test.target.dtype, "posterior" in epi.test
+    (dtype('float64'), False)
+    """
+    if callable(data):
+        data = data()
+    name = data.get("epigenome", "epigenome")
+    out = Bunch(**data)
+    for split in SPLITS:
+        if split not in data:
+            continue  # evaluate_epigenome names the missing split
+        expression = data[split].get("expression")
+        if expression is None:
+            raise ValueError(
+                f"Epigenome {name!r}, split {split!r} has no expression values; regression "
+                "needs them (an npz dataset extracted with --expression, or the simulator)."
+            )
+        part = Bunch(**data[split])
+        part.pop("posterior", None)
+        part["target"] = np.asarray(expression, dtype=float)
+        out[split] = part
+    return out
+
+
+def _splits(data, name, task="classification"):
     missing = [s for s in SPLITS if s not in data]
     if missing:
         raise ValueError(f"Epigenome {name!r} lacks the split(s) {missing}; need {SPLITS}.")
     out = {}
     for split in SPLITS:
         X, _ = check_matrix(data[split]["data"], name=f"{name}/{split} data")
-        y, classes = check_binary_target(data[split]["target"], name=f"{name}/{split} target")
+        if task == "regression":
+            y = check_continuous_target(data[split]["target"], name=f"{name}/{split} target")
+            classes = None
+        else:
+            y, classes = check_binary_target(data[split]["target"],
+                                             name=f"{name}/{split} target")
         if len(X) != len(y):
             raise ValueError(f"{name}/{split}: {len(X)} genes but {len(y)} labels.")
         out[split] = (X, y, classes)
-    if not all(np.array_equal(out[s][2], out["train"][2]) for s in SPLITS):
+    if task != "regression" and not all(
+        np.array_equal(out[s][2], out["train"][2]) for s in SPLITS
+    ):
         raise ValueError(f"Epigenome {name!r}: the splits do not share the same two classes.")
     return out
 
 
-def evaluate_epigenome(data, models=None, *, scoring=("roc_auc", "average_precision", "accuracy"),
-                       tune=False, random_state=None, features="bins", name=None):
+def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_state=None,
+                       features="bins", name=None, task="classification"):
     """The paper's protocol on one epigenome; returns the raw rows and predictions.
 
     Prefer :func:`paper_protocol`, which also summarises and tests. This is the unit of
@@ -96,6 +155,9 @@ def evaluate_epigenome(data, models=None, *, scoring=("roc_auc", "average_precis
         optionally ``posterior``, which adds the ``ceiling`` row), like
         :func:`skdeepchrome.datasets.load_remc` returns; a callable is called to load it
         (so a worker loads its own epigenome).
+    task : {"classification", "regression"}, default="classification"
+        Regression reads each split's ``target`` as continuous (see
+        :func:`expression_target`) and never adds a ceiling.
 
     Returns
     -------
@@ -104,24 +166,30 @@ def evaluate_epigenome(data, models=None, *, scoring=("roc_auc", "average_precis
     """
     if callable(data):
         data = data()
+    task = check_task(task)
     name = name or data.get("epigenome", "epigenome")
-    splits = _splits(data, name)
-    scoring = check_scoring(scoring)
+    splits = _splits(data, name, task)
+    scoring = check_scoring(scoring, task)
     marks = tuple(data.get("marks", REMC_MARKS))
-    models = resolve_models(models, marks=marks, features=features, random_state=random_state)
-    grids = resolve_grids(tune, models)
+    models = resolve_models(models, marks=marks, features=features, random_state=random_state,
+                            task=task)
+    grids = resolve_grids(tune, models, task)
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []
     for model_name, model in models.items():
         model = clone(model)
         start = time.perf_counter()
         if model_name in grids:
-            model.set_params(**choose_on_valid(model, grids[model_name], X_tr, y_tr, X_va, y_va))
+            model.set_params(**choose_on_valid(model, grids[model_name], X_tr, y_tr, X_va, y_va,
+                                               scoring=TUNING_SCORE[task]))
         fit_with_validation(model, X_tr, y_tr, X_va, y_va)
         fit_s = time.perf_counter() - start
         start = time.perf_counter()
-        score = continuous_score(model, X_te)
-        label = np.asarray(model.predict(X_te))
+        if task == "regression":
+            score = label = np.asarray(model.predict(X_te), dtype=float)
+        else:
+            score = continuous_score(model, X_te)
+            label = np.asarray(model.predict(X_te))
         pred_s = time.perf_counter() - start
         for metric, value in metric_values(y_te, score, label, scoring).items():
             rows.append(dict(model=model_name, epigenome=name, metric=metric, value=value,
@@ -129,7 +197,7 @@ def evaluate_epigenome(data, models=None, *, scoring=("roc_auc", "average_precis
         predictions.append(pd.DataFrame(dict(model=model_name, epigenome=name,
                                              gene=np.arange(len(y_te)), y_true=y_te,
                                              score=score)))
-    posterior = data["test"].get("posterior")
+    posterior = data["test"].get("posterior") if task == "classification" else None
     if posterior is not None:
         posterior = np.asarray(posterior, dtype=float)
         for metric, value in metric_values(y_te, posterior, (posterior > 0.5).astype(int),
@@ -142,13 +210,61 @@ def evaluate_epigenome(data, models=None, *, scoring=("roc_auc", "average_precis
     return rows, pd.concat(predictions, ignore_index=True)
 
 
-def _epigenome_tests(table, predictions, reference, scoring, random_state):
+def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
+                            random_state=None):
+    """Paired bootstrap over genes of ``metric(a) - metric(b)`` for regression predictions.
+
+    The regression counterpart of :func:`skdeepchrome.significance.paired_bootstrap_auc`:
+    returns the observed difference and the two-sided bootstrap p-value (twice the smaller
+    tail of the resampled differences around 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.normal(size=300)
+    >>> good, bad = y + rng.normal(0, 0.3, 300), y + rng.normal(0, 1.5, 300)
+    >>> diff, p = paired_bootstrap_metric(y, good, bad, n_boot=200, random_state=0)
+    >>> bool(diff > 0), bool(p < 0.05)
+    (True, True)
+    """
+    function = REGRESSION_METRICS[metric]
+    y_true = np.asarray(y_true, dtype=float)
+    pred_a, pred_b = np.asarray(pred_a, dtype=float), np.asarray(pred_b, dtype=float)
+    observed = function(y_true, pred_a) - function(y_true, pred_b)
+    rng = check_random_state(random_state)
+    n = len(y_true)
+    diffs = []
+    for _ in range(n_boot):
+        rows = rng.randint(0, n, n)
+        diffs.append(function(y_true[rows], pred_a[rows]) - function(y_true[rows], pred_b[rows]))
+    diffs = np.asarray(diffs)
+    diffs = diffs[np.isfinite(diffs)]
+    if not len(diffs):
+        return float(observed), float("nan")
+    p = 2 * min((diffs <= 0).mean(), (diffs >= 0).mean())
+    return float(observed), float(min(1.0, p))
+
+
+def _epigenome_tests(table, predictions, reference, scoring, random_state,
+                     task="classification"):
     rows = []
     units = table["epigenome"].unique()
     models = [m for m in dict.fromkeys(table["model"]) if m not in (reference, CEILING)]
     if reference not in set(table["model"]):
         return pd.DataFrame(columns=["reference", "model", "metric", "test", "mean_difference",
                                      "statistic", "p_value"])
+    if len(units) == 1 and task == "regression":
+        ref = predictions[predictions["model"] == reference]
+        for model in models:
+            other = predictions[predictions["model"] == model]
+            diff, p = paired_bootstrap_metric(ref["y_true"].to_numpy(), ref["score"].to_numpy(),
+                                              other["score"].to_numpy(), metric=scoring[0],
+                                              n_boot=1000, random_state=random_state)
+            rows.append(dict(reference=reference, model=model, metric=scoring[0],
+                             test="paired bootstrap over test genes (1000 resamples)",
+                             mean_difference=diff, statistic=np.nan, p_value=p))
+        return pd.DataFrame(rows)
     if len(units) == 1:
         ref = predictions[predictions["model"] == reference]
         for model in models:
@@ -172,10 +288,9 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state):
     return pd.DataFrame(rows)
 
 
-def paper_protocol(epigenomes, models=None, *, scoring=("roc_auc", "average_precision",
-                                                         "accuracy"),
-                   tune=False, n_jobs=None, random_state=None, features="bins",
-                   reference="deepchrome", scheduler=None, verbose=1):
+def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
+                   random_state=None, features="bins", reference="deepchrome", scheduler=None,
+                   verbose=1, task="classification"):
     """Run the paper's train / valid / test protocol over one or more epigenomes.
 
     Parameters
@@ -188,7 +303,8 @@ def paper_protocol(epigenomes, models=None, *, scoring=("roc_auc", "average_prec
     models : None, list of str, or dict of name -> estimator
         As in :func:`skdeepchrome.compare.compare_models`.
     scoring, tune, features, reference
-        As in :func:`~skdeepchrome.compare.compare_models`.
+        As in :func:`~skdeepchrome.compare.compare_models` (``scoring=None``: the task's
+        default metrics).
     n_jobs : int, default=None
         Epigenomes evaluated in parallel (joblib).
     random_state : int or None
@@ -196,12 +312,17 @@ def paper_protocol(epigenomes, models=None, *, scoring=("roc_auc", "average_prec
     scheduler : str or distributed.Client, optional
         Evaluate the epigenomes on a ``dask.distributed`` cluster.
     verbose : int, default=1
+    task : {"classification", "regression"}, default="classification"
+        Regression needs a continuous ``target`` in every split (e.g. through
+        :func:`expression_target`); it is scored by R², Pearson and Spearman correlation
+        and ranked by R².
 
     Returns
     -------
     ComparisonResult
         ``unit="epigenome"``. With several epigenomes, tests are Wilcoxon signed-rank tests
-        across epigenomes; with one, a paired bootstrap of the test-set AUC difference.
+        across epigenomes; with one, a paired bootstrap of the test-set AUC (or, for
+        regression, R²) difference.
     """
     if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
         epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
@@ -211,21 +332,22 @@ def paper_protocol(epigenomes, models=None, *, scoring=("roc_auc", "average_prec
     names = [name for name, _ in items]
     if len(set(names)) != len(names):
         raise ValueError(f"Epigenome names repeat: {names}.")
-    scoring = check_scoring(scoring)
+    task = check_task(task)
+    scoring = check_scoring(scoring, task)
     seed = None if random_state is None else int(
         check_random_state(random_state).randint(np.iinfo(np.int32).max))
     tasks = [
         delayed(evaluate_epigenome)(source, models, scoring=scoring, tune=tune,
-                                    random_state=seed, features=features, name=name)
+                                    random_state=seed, features=features, name=name, task=task)
         for name, source in items
     ]
     outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
                         desc="epigenomes")
     table = pd.DataFrame([row for rows, _ in outputs for row in rows])
     predictions = pd.concat([pred for _, pred in outputs], ignore_index=True)
-    tests = _epigenome_tests(table, predictions, reference, scoring, seed)
-    info = dict(protocol="train / valid / test (DeepChrome paper)", epigenomes=names,
+    tests = _epigenome_tests(table, predictions, reference, scoring, seed, task)
+    info = dict(protocol="train / valid / test (DeepChrome paper)", task=task, epigenomes=names,
                 scoring=list(scoring), tune=bool(tune), random_state=random_state,
                 features=features)
     return ComparisonResult(table, unit="epigenome", tests=tests, predictions=predictions,
-                            reference=reference, info=info)
+                            reference=reference, info=info, task=task)

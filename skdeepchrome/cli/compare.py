@@ -19,14 +19,20 @@ def add_parser(subparsers):
             "the release's size (6,601 / 6,601 / 6,600 genes), with the Bayes ceiling. "
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
-            "cross-validation."
+            "cross-validation. --task regression predicts the data's continuous "
+            "expression (log1p) instead of high/low."
         ),
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
                         "or an extracted dataset (.npz / .csv / .csv.gz)")
     parser.add_argument("--models", default=None,
                         help="comma-separated models (default: all of deepchrome, svm, "
-                        "random_forest, logistic, gradient_boosting)")
+                        "random_forest, logistic, gradient_boosting; attentivechrome on "
+                        "request; for regression ridge replaces logistic)")
+    parser.add_argument("--task", choices=("classification", "regression"),
+                        default="classification",
+                        help="classify high/low expression (default) or regress the data's "
+                        "log1p expression (simulated data, or an .npz with expression)")
     parser.add_argument("--cv", type=int, default=5,
                         help="folds for cross-validation on an extracted dataset (default 5)")
     parser.add_argument("--tune", action="store_true",
@@ -69,6 +75,11 @@ def _epigenomes(args):
         }
     if "train" in loaded:
         return "protocol", {loaded.get("epigenome", args.data.name): loaded}
+    if args.task == "regression":
+        if loaded.get("expression") is None:
+            raise ValueError(f"{args.data} has no expression values to regress; extract it "
+                             "with --expression.")
+        return "cv", loaded
     if loaded.get("target") is None:
         raise ValueError(f"{args.data} has no labels (target); extract it with --expression.")
     return "cv", loaded
@@ -76,19 +87,26 @@ def _epigenomes(args):
 
 def run(args):
     from ..compare import compare_models
-    from ..protocol import paper_protocol
+    from ..protocol import expression_target, paper_protocol
 
     start = time.perf_counter()
     kind, data = _epigenomes(args)
+    task = args.task
+    regression = task == "regression"
     common = dict(models=args.models, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=0 if args.quiet else 1)
+                  verbose=0 if args.quiet else 1, task=task)
     if kind == "protocol":
+        if regression:
+            # Each split's expression becomes its target, still loaded lazily per worker.
+            data = {name: partial(expression_target, source) for name, source in data.items()}
         result = paper_protocol(data, **common)
     else:
         X = data.data.reshape(len(data.data), len(data.marks), -1)
-        result = compare_models(X, data.target, cv=args.cv, posterior=data.get("posterior"),
-                                **common)
+        # npz expression is stored log1p (the extractor and the simulator both do so).
+        y = data.expression if regression else data.target
+        posterior = None if regression else data.get("posterior")
+        result = compare_models(X, y, cv=args.cv, posterior=posterior, **common)
     written = result.save(args.out, plots=not args.no_plots)
     if not args.quiet:
         print(f"\n{result.info['protocol']}: {result.table[result.unit].nunique()} "

@@ -5,6 +5,7 @@ Functions draw on a matplotlib ``Axes`` when given one and otherwise return a ne
 matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 """
 
+from .attention import plot_attention
 from .comparison import plot_auc_bars, plot_roc_curves
 from .interpretation import (
     plot_class_optimal_inputs,
@@ -15,6 +16,7 @@ from .interpretation import (
 )
 
 __all__ = [
+    "plot_attention",
     "plot_auc_bars",
     "plot_class_optimal_inputs",
     "plot_mark_importance",
