@@ -66,7 +66,8 @@ def main():
         t0 = time.perf_counter()
         hand_loop(X3, y, r)
         hand.append(time.perf_counter() - t0)
-        print(f"repeat {r + 1}: DeepChromeClassifier.fit {ours[-1]:.2f} s, hand loop {hand[-1]:.2f} s")
+        print(f"repeat {r + 1}: DeepChromeClassifier.fit {ours[-1]:.2f} s, "
+              f"hand loop {hand[-1]:.2f} s")
 
     X_pred = np.log1p(rng.negative_binomial(1, 0.4, size=(20000, N_MARKS * N_BINS))).astype(
         np.float32)
@@ -80,7 +81,8 @@ def main():
     m_ours, m_hand, m_pred = map(statistics.median, (ours, hand, times))
     print(f"\nmachine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
-    print(f"fit, {N_GENES} genes x {N_MARKS} marks x {N_BINS} bins, {EPOCHS} epochs, batch {BATCH}:")
+    print(f"fit, {N_GENES} genes x {N_MARKS} marks x {N_BINS} bins, {EPOCHS} epochs, "
+          f"batch {BATCH}:")
     print(f"  DeepChromeClassifier.fit median {m_ours:.2f} s")
     print(f"  hand-written loop       median {m_hand:.2f} s")
     print(f"  ratio (ours / hand)     {m_ours / m_hand:.3f}  (target <= 1.10)")
