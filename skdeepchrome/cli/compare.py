@@ -39,8 +39,9 @@ def add_parser(subparsers):
                         help="tune hyper-parameters (on valid, or in nested folds)")
     parser.add_argument("--features", choices=("bins", "marks"), default="bins",
                         help="baseline features: every bin, or one mean per mark")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="parallel epigenomes / fits (default: 1; -1 for all cores)")
+    parser.add_argument("--n-jobs", type=int, default=-1,
+                        help="parallel epigenomes / fits (default -1: every core; 1 runs in "
+                        "this process)")
     parser.add_argument("--scheduler", default=None,
                         help="address of a dask.distributed scheduler to run the work on")
     parser.add_argument("--cell-types", default=",".join(DEFAULT_CELL_TYPES),
