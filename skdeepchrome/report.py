@@ -27,6 +27,11 @@ def write_report(result, out_dir, *, plots=True):
     -------
     dict of str -> Path
     """
+    if plots:
+        # Before any file is written: a report without its pictures would be half-written.
+        from .plotting._figure import require_matplotlib
+
+        require_matplotlib()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"Report folder {out} exists and is not a folder.")

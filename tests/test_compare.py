@@ -208,3 +208,22 @@ def test_cli_on_the_toy_remc_epigenome(tmp_path):
     results = pd.read_csv(tmp_path / "results.csv")
     assert set(results["model"]) == {"logistic", "random_forest"}
     assert results["epigenome"].nunique() == 1
+
+
+def test_cli_without_matplotlib_fails_before_any_work(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from skdeepchrome.cli import main
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = tmp_path / "report"
+    assert main(["compare", "--genes", "60,30,30", "--models", "logistic", "--out", str(out),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "skdeepchrome[plot]" in err and "--no-plots" in err
+    assert not out.exists()
+    assert main(["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models",
+                 "logistic", "--out", str(out), "--quiet", "--no-plots"]) == 0
+    assert (out / "summary.csv").exists() and not (out / "roc_curves.png").exists()

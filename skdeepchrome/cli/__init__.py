@@ -40,7 +40,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
-    except (ValueError, FileNotFoundError, KeyError) as exc:
+    except (ValueError, FileNotFoundError, KeyError, ImportError) as exc:
         # Bad input is the user's to fix: one clear line, not a traceback.
         print(f"skdeepchrome {args.command}: error: {exc}", file=sys.stderr)
         return 2

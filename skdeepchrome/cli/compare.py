@@ -90,6 +90,10 @@ def run(args):
     from ..compare import compare_models
     from ..protocol import expression_target, paper_protocol
 
+    if not args.no_plots:
+        from ..plotting._figure import require_matplotlib
+
+        require_matplotlib()  # fail now, not after the models have trained
     start = time.perf_counter()
     kind, data = _epigenomes(args)
     task = args.task

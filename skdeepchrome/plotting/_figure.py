@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 
+def require_matplotlib():
+    """Raise a helpful ImportError now if matplotlib is missing, before any work is done.
+
+    Examples
+    --------
+    >>> require_matplotlib()
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            'Pictures need matplotlib: pip install "skdeepchrome[plot]" (or ask for no '
+            "pictures, e.g. --no-plots)."
+        ) from exc
+
+
 def figure_and_axes(ax=None, figsize=(6, 4), **subplots):
     """Return ``(figure, axes)``: ``ax``'s own figure, or a new constrained-layout Figure.
 
