@@ -19,6 +19,8 @@ import numpy as np
 
 #: Mark order of the REMC/DeepChrome release CSV files.
 REMC_MARKS = ("H3K27me3", "H3K36me3", "H3K4me1", "H3K4me3", "H3K9me3")
+#: Bins per mark in the release: 100 bins of 100 bp over TSS +/- 5 kb.
+REMC_N_BINS = 100
 
 
 def resolve_marks(marks, n_features=None):
@@ -137,6 +139,8 @@ def infer_marks(X):
     ('A', 'B')
     >>> infer_marks(np.zeros((2, 6))) is None
     True
+    >>> infer_marks(pd.DataFrame(np.zeros((1, 2)), columns=["A_bin000", "A_bin002"])) is None
+    True
     """
     marks = getattr(X, "marks", None)
     if marks is not None and getattr(X, "n_bins", None) is not None:
@@ -148,15 +152,20 @@ def infer_marks(X):
     columns = getattr(X, "columns", None)
     if columns is None:
         return None
-    names = []
+    names, bins = [], []
     for column in map(str, columns):
         mark, sep, index = column.rpartition("_bin")
         if not sep or not index.isdigit():
             return None
         if not names or names[-1] != mark:
             names.append(mark)
-    n_bins = len(columns) // len(names) if names else 0
-    if not names or len(set(names)) != len(names) or n_bins * len(names) != len(columns):
+            bins.append([])
+        bins[-1].append(int(index))
+    if not names or len(set(names)) != len(names):
+        return None
+    # Every mark must keep all its bins, in order: a column selection (SelectKBest) that
+    # kept some bins of each mark has lost the layout even if the counts happen to agree.
+    if any(b != list(range(len(bins[0]))) for b in bins):
         return None
     return tuple(names)
 

@@ -1,11 +1,25 @@
-"""Keep torch from oversubscribing the CPU when scikit-learn runs fits in parallel."""
+"""torch's process-wide state, shared safely by fits that run side by side.
+
+``torch.set_num_threads`` and the default random generator (weight initialisation, dropout,
+shuffling) belong to the whole process. Two fits running in threads of one process (joblib's
+threading backend, a ``ThreadPoolExecutor``, a dask worker with several threads) would each
+change the other's thread count and draw from the other's random stream, so the same
+``random_state`` would give different models. Every fit and prediction therefore holds one
+process-wide lock while it uses that state: concurrent fits in threads run one after the
+other (each still uses its intra-op threads), and each is exactly as reproducible as a fit
+run alone. Processes (loky, dask's default nanny workers) have their own state and run in
+parallel as before.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 
 import torch
+
+_TORCH_PROCESS_STATE = threading.RLock()
 
 
 def thread_budget():
@@ -30,10 +44,22 @@ def thread_budget():
 
 @contextmanager
 def torch_threads(n_threads):
-    """Run the body with ``torch.set_num_threads(n_threads)``, restoring the old value."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    """Hold torch's process-wide state with ``n_threads`` intra-op threads, then restore.
+
+    Re-entrant: a fit that predicts inside (an ``EpochScoring`` callback) takes it again.
+
+    Examples
+    --------
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    """
+    with _TORCH_PROCESS_STATE:
+        previous = torch.get_num_threads()
+        if previous != n_threads:
+            torch.set_num_threads(n_threads)
+        try:
+            yield
+        finally:
+            if torch.get_num_threads() != previous:
+                torch.set_num_threads(previous)

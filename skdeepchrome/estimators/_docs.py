@@ -1,0 +1,74 @@
+"""The training parameters' documentation, written once for every neural estimator.
+
+Each estimator's docstring holds the line ``%(training_parameters)s`` where the shared
+parameters go; :func:`shared_docs` fills it in.
+"""
+
+from __future__ import annotations
+
+TRAINING_PARAMETERS = """\
+max_epochs : int, default=100
+        Upper bound on training epochs (per ``fit`` call).
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop", "adagrad"} or torch optimizer class, \
+default="adam"
+    optimizer_params : dict, default=None
+        The optimizer's own arguments, e.g. ``{"momentum": 0.9, "nesterov": True}`` for
+        ``"sgd"`` or ``{"betas": (0.9, 0.99)}`` for ``"adam"``; checked against its
+        signature. Grid-search it as a whole:
+        ``{"...__optimizer_params": [{"momentum": 0.9}, {"momentum": 0.5}]}``.
+    criterion_params : dict, default=None
+        The loss's own arguments, e.g. ``{"label_smoothing": 0.1}`` for the classifiers'
+        cross-entropy (``reduction`` is fixed: weights need per-gene losses).
+    batch_size : int, default=64
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the genes (stratified for classifiers), stop
+        when the validation loss has not improved for ``n_iter_no_change`` epochs, and
+        restore the best epoch's weights. An explicit ``fit(..., X_val=, y_val=)`` replaces
+        the held-out genes.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    warm_start : bool, default=False
+        ``True`` makes a later ``fit`` continue from the fitted weights (and optimizer
+        state) for up to ``max_epochs`` more epochs instead of starting afresh; marks,
+        bins and classes must stay the same. Without it, fitted models keep no optimizer
+        state (pickles hold the weights only).
+    device : str or torch.device, default="cpu"
+        ``"cuda"`` trains on a GPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation split; the same
+        seed gives the same model on CPU, in a plain call or in any joblib or dask backend
+        (fits running in threads of one process take turns with torch's process-wide
+        state; see ``skdeepchrome.estimators._threads``).
+    verbose : int, default=0
+        ``1`` prints skorch's per-epoch table.
+    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
+        Passed to skorch (copied, so the estimator's parameters are never mutated).
+        String scorers work: ``EpochScoring("roc_auc", lower_is_better=False)``."""
+
+TRAINING_ATTRIBUTES = """\
+marks_ : tuple of str
+    n_bins_ : int
+        Bins per mark.
+    net_ : skorch.NeuralNetClassifier or skorch.NeuralNetRegressor
+        The fitted net; ``history_`` and ``module_`` are shortcuts into it.
+    n_epochs_ : int
+        Epochs run, over every ``fit`` / ``partial_fit`` call.
+    best_epoch_ : int
+        Epoch whose weights were kept (1-based).
+    torch_threads_ : int
+        Intra-op threads used for training (limited inside parallel scikit-learn jobs).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame with string column names."""
+
+
+def shared_docs(cls):
+    """Fill ``%(training_parameters)s`` and ``%(training_attributes)s`` in ``cls``'s doc."""
+    cls.__doc__ = cls.__doc__.replace(
+        "%(training_parameters)s", TRAINING_PARAMETERS
+    ).replace("%(training_attributes)s", TRAINING_ATTRIBUTES)
+    return cls
