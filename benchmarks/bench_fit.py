@@ -1,10 +1,11 @@
 """DeepChromeClassifier.fit against a hand-written PyTorch loop; predict_proba throughput.
 
 Release-sized data (6,601 genes x 5 marks x 100 bins), 20 epochs, early stopping off, the
-same module, batch size and optimizer, 2 torch threads. Runs alternate so machine noise hits
-both alike; medians and their ratio are printed.
+same module, batch size, optimizer and torch threads (``--threads``, default 1: the
+estimator's default ``n_threads``). Runs alternate so machine noise hits both alike;
+medians and their ratio are printed.
 
-    python benchmarks/bench_fit.py [--repeats 3]
+    python benchmarks/bench_fit.py [--repeats 3] [--threads 1]
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def hand_loop(X3, y, seed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     X3 = rng.negative_binomial(1, 0.4, size=(N_GENES, N_MARKS, N_BINS)).astype(np.float32)
     X3 = np.log1p(X3)
@@ -56,7 +58,7 @@ def main():
     X = X3.reshape(N_GENES, -1)
 
     clf = DeepChromeClassifier(max_epochs=EPOCHS, batch_size=BATCH, lr=LR, early_stopping=False,
-                               random_state=0)
+                               random_state=0, n_threads=args.threads)
     hand_loop(X3[:256], y[:256], 0)  # warm up torch's kernels once
     ours, hand = [], []
     for r in range(args.repeats):

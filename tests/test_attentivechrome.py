@@ -68,7 +68,8 @@ def test_default_module_is_the_papers():
     assert (net.output.in_features, net.output.out_features) == (32, 2)
     assert net.dropout.p == 0.5
     assert all(p.abs().max() <= 0.1 for p in net.parameters())
-    clf = AttentiveChromeClassifier(max_epochs=1, random_state=0).fit(*make_signal(40, n_bins=20))
+    X, y = make_signal(40, n_bins=20)
+    clf = AttentiveChromeClassifier(max_epochs=1, random_state=0).fit(X.reshape(40, 5, 20), y)
     assert [p.shape for p in clf.module_.parameters()] == [
         p.shape for p in AttentiveChromeNet(5, 20, 2).parameters()]
 
@@ -146,7 +147,7 @@ def test_early_stopping_on_an_explicit_validation_set(binned):
     valid_loss = np.asarray(clf.history_[:, "valid_loss"])
     assert clf.n_epochs_ < 60 and clf.n_epochs_ == clf.best_epoch_ + 2
     assert clf.best_epoch_ == int(np.argmin(valid_loss)) + 1
-    with pytest.raises(ValueError, match="labels \\[7\\] that are not in y's classes"):
+    with pytest.raises(ValueError, match="labels \\[7\\] that are not in the fitted classes"):
         clf.fit(X[:160], y[:160], X_val=X[160:162], y_val=[7, 7])
 
 

@@ -153,7 +153,8 @@ def test_user_callbacks_run_and_parameters_stay_untouched(signal):
 
 def test_parallel_fits_limit_torch_threads(signal):
     X, y = signal
-    res = cross_validate(DeepChromeClassifier(max_epochs=2, random_state=0), X, y, cv=2,
+    res = cross_validate(DeepChromeClassifier(max_epochs=2, random_state=0, n_threads=None),
+                         X, y, cv=2,
                          n_jobs=2, return_estimator=True)
     budget = max(joblib.cpu_count() // 2, 1)
     assert all(est.torch_threads_ <= budget for est in res["estimator"])

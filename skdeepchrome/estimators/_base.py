@@ -23,7 +23,12 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -61,6 +66,10 @@ EXPECTED_FAILED_CHECKS = {
 _FLOAT64_COPIES = weakref.WeakKeyDictionary()
 
 
+#: The weights that go with each target, as the user passed them.
+WEIGHT_NAMES = {"y": "sample_weight", "y_val": "sample_weight_val"}
+
+
 def _silent(*args, **kwargs):
     pass
 
@@ -79,6 +88,12 @@ def store_init_arguments(estimator, arguments):
     """
     for name in type(estimator)._get_param_names():
         setattr(estimator, name, arguments[name])
+
+
+def _width(X):
+    """Features of ``X`` in the 2-D layout (a 3-D array's marks x bins)."""
+    shape = np.shape(X)
+    return shape[1] * (shape[2] if len(shape) == 3 else 1)
 
 
 def _normalised(weight):
@@ -107,6 +122,7 @@ class TorchHistoneEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "n_threads": [None, Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -131,6 +147,8 @@ class TorchHistoneEstimator(BaseEstimator):
                     f"fitted on {list(marks)}: the convolution's channels would be read "
                     "in the wrong order."
                 )
+        if not reset and self._is_ready(X):
+            return X
         if not hasattr(X, "ndim") and not hasattr(X, "iloc"):
             X = np.asarray(X)
         if X.ndim == 3:
@@ -146,6 +164,19 @@ class TorchHistoneEstimator(BaseEstimator):
             self.marks_ = resolve_marks(marks, X.shape[1])
             self.n_bins_ = X.shape[1] // len(self.marks_)
         return X
+
+    def _is_ready(self, X):
+        """A float32 2-D ndarray of the fitted width, finite: what validation would return.
+
+        A fast path for prediction (scikit-learn's checks cost more than a one-gene
+        forward pass); anything else, or anything wrong, goes through ``validate_data``
+        and its messages.
+        """
+        return (
+            isinstance(X, np.ndarray) and X.dtype == np.float32 and X.ndim == 2
+            and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_") and bool(np.isfinite(X).all())
+        )
 
     def _declared_marks(self, X, carried):
         """The marks to fit on: the parameter, or with ``"auto"`` what ``X`` carries."""
@@ -184,7 +215,7 @@ class TorchHistoneEstimator(BaseEstimator):
         return weight
 
     def _validate_X_val(self, X_val):
-        width = np.shape(X_val)[1] * (np.shape(X_val)[2] if np.ndim(X_val) == 3 else 1)
+        width = _width(X_val)
         if width != self.n_features_in_:
             raise ValueError(
                 f"X_val has {width} features but the network's input X has "
@@ -196,6 +227,79 @@ class TorchHistoneEstimator(BaseEstimator):
                 "so the earlier steps transform it."
             )
         return self._validate_X(X_val, reset=False)
+
+    # -- the fitting template -------------------------------------------------------------
+    # Subclasses say how a target is checked and encoded: ``_check_target(y, name)``,
+    # ``_learn_target(y, X, sample_weight)`` (labels, class weights, target scale: what a
+    # fresh fit learns), ``_encode_target(y, X, sample_weight, name)`` -> (encoded y,
+    # weights), ``_n_outputs()`` and ``_stratify``.
+
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
+        """Train the network (continuing the fitted one with ``warm_start=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_genes, n_marks * n_bins) or (n_genes, n_marks, n_bins)
+        y : array-like of shape (n_genes,)
+            Labels (any: 0/1, -1/+1, strings, more than two classes) for a classifier,
+            a continuous target (e.g. ``log1p`` expression) for a regressor.
+        sample_weight : array-like of shape (n_genes,), default=None
+            Non-negative weights of the genes in the training loss and in the
+            early-stopping validation loss of the internal split (combined with
+            ``class_weight``; a regressor also standardises its target with them).
+        X_val, y_val : array-like, optional
+            An explicit validation set (e.g. the release's ``valid.csv``) monitored for
+            early stopping instead of holding out ``validation_fraction`` of ``X``. Inside
+            a ``Pipeline``, build it with ``Pipeline(..., transform_input=["X_val"])``
+            (metadata routing on) so the earlier steps transform it too.
+        sample_weight_val : array-like of shape (n_val_genes,), default=None
+            Weights of the validation genes.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        warm = self.warm_start and self._check_warm_layout(X)
+        X = self._validate_X(X, reset=True)
+        y = self._check_target(y, "y")
+        check_consistent_length(X, y)
+        if not warm:
+            self._learn_target(y, X, sample_weight)
+        y, weight = self._encode_target(y, X, sample_weight, "y")
+        validation = None
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if X_val is not None:
+            X_val = self._validate_X_val(X_val)
+            y_val = self._check_target(y_val, "y_val")
+            check_consistent_length(X_val, y_val)
+            validation = (X_val, *self._encode_target(y_val, X_val, sample_weight_val,
+                                                      "y_val"))
+        elif sample_weight_val is not None:
+            raise ValueError("sample_weight_val needs X_val and y_val.")
+        return self._fit_network(X, y, weight, n_outputs=self._n_outputs(),
+                                 stratify=self._stratify, validation=validation)
+
+    def _partial_fit(self, X, y, sample_weight, *, learn):
+        """One epoch from the current weights; ``learn(y)`` runs on the first call only."""
+        self._validate_params()
+        first = not hasattr(self, "net_")
+        if not first:
+            self._check_warm_layout(X)
+        X = self._validate_X(X, reset=first)
+        y = self._check_target(y, "y")
+        check_consistent_length(X, y)
+        if first:
+            learn(y, X)
+        y, weight = self._encode_target(y, X, sample_weight, "y")
+        return self._fit_network(X, y, weight, n_outputs=self._n_outputs(),
+                                 stratify=self._stratify, partial=True)
 
     # -- training ------------------------------------------------------------------------
 
@@ -362,7 +466,8 @@ class TorchHistoneEstimator(BaseEstimator):
             )
         data = {"X": Xt, "sample_weight": _normalised(wt)}
         warm = hasattr(self, "net_") and (partial or self.warm_start)
-        self.torch_threads_ = thread_budget()
+        budget = thread_budget()
+        self.torch_threads_ = budget if self.n_threads is None else min(self.n_threads, budget)
         devices = [device] if device.type == "cuda" else []
         with torch_threads(self.torch_threads_), torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
@@ -377,6 +482,7 @@ class TorchHistoneEstimator(BaseEstimator):
                 net.initialize()
             net.partial_fit(data, yt, epochs=1 if partial else self.max_epochs)
         self._shed_training_state(net, keep_optimizer=partial or self.warm_start)
+        net.module_.eval()
         self.net_ = net
         self.n_epochs_ = len(net.history)
         stopper = dict(net.callbacks_).get("early_stopping")
@@ -398,7 +504,7 @@ class TorchHistoneEstimator(BaseEstimator):
         """On a warm fit, the new data must have the fitted layout."""
         if not hasattr(self, "net_"):
             return False
-        width = np.shape(X)[1] * (np.shape(X)[2] if np.ndim(X) == 3 else 1)
+        width = _width(X)
         if width != self.n_features_in_:
             raise ValueError(
                 f"X has {width} features, but {type(self).__name__} is expecting "
@@ -436,12 +542,15 @@ class TorchHistoneEstimator(BaseEstimator):
         module = self.net_.module_
         if n_genes >= SMALL_PREDICTION or torch.device(self.net_.device).type != "cpu":
             return module, torch.float32
-        key = (id(module), tuple(p._version for p in module.parameters()))
         cached = _FLOAT64_COPIES.get(self.net_)
-        if cached is None or cached[0] != key:
-            cached = (key, copy.deepcopy(module).to(torch.float64).eval())
+        # Any change of the weights (training, load_state_dict) bumps a parameter's version.
+        if (cached is None or cached[0] is not module
+                or any(p._version != v for p, v in zip(cached[1], cached[2]))):
+            params = list(module.parameters())
+            cached = (module, params, [p._version for p in params],
+                      copy.deepcopy(module).to(torch.float64).eval())
             _FLOAT64_COPIES[self.net_] = cached
-        return cached[1], torch.float64
+        return cached[3], torch.float64
 
     def _module_outputs(self, Xt, step):
         """Run ``step(module, X_batch)`` over batches of ``Xt`` in eval mode; float64 numpy.
@@ -455,14 +564,16 @@ class TorchHistoneEstimator(BaseEstimator):
         with torch_threads(threads):
             module, dtype = self._inference_module(len(Xt))
             training = module.training
-            module.eval()
+            if training:  # fitted modules are left in eval mode; toggling costs ~0.5 ms
+                module.eval()
             try:
                 with torch.inference_mode():
                     for start in range(0, len(Xt), PREDICT_BATCH_SIZE):
                         Xb = Xt[start : start + PREDICT_BATCH_SIZE].to(device, dtype)
                         outputs.append(_to_numpy(step(module, Xb)))
             finally:
-                module.train(training)
+                if training:
+                    module.train()
         if isinstance(outputs[0], tuple):
             return tuple(np.concatenate(parts) for parts in zip(*outputs))
         return np.concatenate(outputs)

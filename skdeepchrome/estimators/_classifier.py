@@ -10,9 +10,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import column_or_1d
 
-from ._base import TorchHistoneEstimator
+from ._base import WEIGHT_NAMES, TorchHistoneEstimator
 from ._nets import WeightedNetClassifier
 
 
@@ -51,76 +51,33 @@ class TorchHistoneClassifier(ClassifierMixin, TorchHistoneEstimator):
             )
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
-    def _weights(self, X, y_encoded, sample_weight, name):
-        weight = self._validate_sample_weight(sample_weight, X, name)
+    _stratify = True
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _check_target(self, y, name):
+        return _class_labels(y, name)
+
+    def _learn_target(self, y, X=None, sample_weight=None, *, classes=None):
+        labels = y if classes is None else column_or_1d(classes)
+        self.classes_ = LabelEncoder().fit(labels).classes_
+        if len(self.classes_) < 2:
+            hint = "" if classes is None else " (classes= must list every label)"
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y{hint}, got 1 class: "
+                f"{self.classes_.tolist()}."
+            )
+        self._set_class_weights(self._encode(y, "y"))
+
+    def _encode_target(self, y, X, sample_weight, name):
+        y_encoded = self._encode(y, name)
+        weight = self._validate_sample_weight(sample_weight, X, WEIGHT_NAMES[name])
         if self.class_weight is not None:
             # "balanced" is computed once, on the training labels, and applied to the
             # validation genes too, as their loss decides early stopping.
             weight = weight * self.class_weights_[y_encoded]
-        return weight
-
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
-        """Train the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_genes, n_marks * n_bins) or (n_genes, n_marks, n_bins)
-        y : array-like of shape (n_genes,)
-            Any labels: 0/1, -1/+1, strings; more than two classes work.
-        sample_weight : array-like of shape (n_genes,), default=None
-            Non-negative weights of the genes in the training loss (and in the
-            early-stopping validation loss of the internal split). Combined with
-            ``class_weight``.
-        X_val, y_val : array-like, optional
-            An explicit validation set (e.g. the release's ``valid.csv``) monitored for
-            early stopping instead of holding out ``validation_fraction`` of ``X``. Inside
-            a ``Pipeline``, build it with ``Pipeline(..., transform_input=["X_val"])``
-            (metadata routing on) so the earlier steps transform it too.
-        sample_weight_val : array-like of shape (n_val_genes,), default=None
-            Weights of the validation genes.
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        warm = self.warm_start and self._check_warm_layout(X)
-        X = self._validate_X(X, reset=True)
-        y = _class_labels(y, "y")
-        check_consistent_length(X, y)
-        if warm:
-            y_encoded = self._encode(y, "y")
-        else:
-            self.classes_ = LabelEncoder().fit(y).classes_
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes in y, got 1 class: "
-                    f"{self.classes_.tolist()}."
-                )
-            y_encoded = self._encode(y, "y")
-            self._set_class_weights(y_encoded)
-        weight = self._weights(X, y_encoded, sample_weight, "sample_weight")
-        validation = None
-        if (X_val is None) != (y_val is None):
-            raise ValueError("X_val and y_val must be given together.")
-        if X_val is not None:
-            X_val = self._validate_X_val(X_val)
-            y_val = _class_labels(y_val, "y_val")
-            check_consistent_length(X_val, y_val)
-            y_val = self._encode(y_val, "y_val")
-            w_val = self._weights(X_val, y_val, sample_weight_val, "sample_weight_val")
-            validation = (X_val, y_val, w_val)
-        elif sample_weight_val is not None:
-            raise ValueError("sample_weight_val needs X_val and y_val.")
-        return self._fit_network(
-            X, y_encoded, weight, n_outputs=len(self.classes_), stratify=True,
-            validation=validation,
-        )
+        return y_encoded, weight
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X, y``, continuing from the current weights.
@@ -140,38 +97,20 @@ class TorchHistoneClassifier(ClassifierMixin, TorchHistoneEstimator):
         -------
         self
         """
-        self._validate_params()
         if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs every label at once and cannot be used with "
                 "partial_fit; pass class_weight as a dict {label: weight}."
             )
-        first = not hasattr(self, "net_")
-        if not first:
-            self._check_warm_layout(X)
-        X = self._validate_X(X, reset=first)
-        y = _class_labels(y, "y")
-        check_consistent_length(X, y)
-        if first:
-            labels = y if classes is None else column_or_1d(classes)
-            self.classes_ = LabelEncoder().fit(labels).classes_
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__}.partial_fit needs at least 2 classes; pass "
-                    f"classes= with every label (got {self.classes_.tolist()})."
-                )
-            self._set_class_weights(None)
-        elif classes is not None and not np.array_equal(
-            np.unique(column_or_1d(classes)), self.classes_
-        ):
+        if (hasattr(self, "net_") and classes is not None
+                and not np.array_equal(np.unique(column_or_1d(classes)), self.classes_)):
             raise ValueError(
                 f"classes={np.unique(classes).tolist()} differ from the classes of the "
                 f"first partial_fit call, {self.classes_.tolist()}."
             )
-        y_encoded = self._encode(y, "y")
-        weight = self._weights(X, y_encoded, sample_weight, "sample_weight")
-        return self._fit_network(
-            X, y_encoded, weight, n_outputs=len(self.classes_), stratify=True, partial=True
+        return self._partial_fit(
+            X, y, sample_weight,
+            learn=lambda y, X: self._learn_target(y, X, classes=classes),
         )
 
     def _set_class_weights(self, y_encoded):

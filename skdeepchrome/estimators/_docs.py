@@ -36,6 +36,12 @@ default="adam"
         state) for up to ``max_epochs`` more epochs instead of starting afresh; marks,
         bins and classes must stay the same. Without it, fitted models keep no optimizer
         state (pickles hold the weights only).
+    n_threads : int or None, default=1
+        torch intra-op threads for training on a CPU. With a fixed count a fit's numbers
+        do not depend on where it runs (alone, in a joblib worker, a thread, a dask
+        worker); parallelise over fits (``n_jobs``) to use more cores. ``None`` takes
+        every thread this process may use (a joblib worker's share): faster for a single
+        fit on many cores, but float sums then round differently (~1e-7) with the count.
     device : str or torch.device, default="cpu"
         ``"cuda"`` trains on a GPU.
     random_state : int, RandomState instance or None, default=None
@@ -60,7 +66,7 @@ marks_ : tuple of str
     best_epoch_ : int
         Epoch whose weights were kept (1-based).
     torch_threads_ : int
-        Intra-op threads used for training (limited inside parallel scikit-learn jobs).
+        Intra-op threads used for training (``n_threads``, capped by this process's share).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when fitted on a DataFrame with string column names."""

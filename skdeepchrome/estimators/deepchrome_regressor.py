@@ -94,6 +94,7 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,
+        n_threads=1,
         device="cpu",
         random_state=None,
         verbose=0,
