@@ -23,6 +23,7 @@ from .simulator import (
     cell_type_names,
     make_histone_dataset,
 )
+from .transcript_map import read_transcript_map
 
 __all__ = [
     "CELL_TYPES",
@@ -43,6 +44,7 @@ __all__ = [
     "load_remc_collection",
     "log_expression",
     "read_expression_table",
+    "read_transcript_map",
     "save_deepchrome_csv",
     "save_npz_dataset",
     "strip_version",
