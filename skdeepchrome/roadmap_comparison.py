@@ -14,6 +14,8 @@ import pandas as pd
 from .datasets.roadmap_sample import DEEPCHROME_WINDOW, roadmap_sample_epigenomes
 from .protocol import _epigenome_tests, expression_target, paper_protocol
 
+__all__ = ["compare_roadmap_sample", "per_epigenome_tests"]
+
 #: The name that ``skdeepchrome compare --data`` takes for the shipped sample.
 SAMPLE_NAME = "roadmap-sample"
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+__all__ = ["detect_expression_format"]
+
 
 @dataclass(frozen=True)
 class ExpressionFormat:

@@ -18,6 +18,8 @@ from sklearn.utils import Bunch
 
 from ..layout import feature_names
 
+__all__ = ["load_roadmap_sample", "roadmap_sample_epigenomes"]
+
 EPIGENOMES = ("E003", "E123")
 _NPZ = "roadmap_sample.npz"
 _DESCR = "roadmap_sample.rst"

@@ -17,6 +17,8 @@ import pandas as pd
 from ..genome.annotation import _parse_gtf_attributes
 from .expression_formats import open_table, separator, split_fields
 
+__all__ = ["read_transcript_map"]
+
 _MAP_HEADERS = {"transcript_id", "transcript", "tx", "tx_id", "txname", "target_id", "name",
                 "enst", "transcript stable id"}
 
