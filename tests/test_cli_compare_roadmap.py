@@ -72,3 +72,10 @@ def test_main_job_real_sample_regression(tmp_path, task):
     results = pd.read_csv(out / "results.csv")
     r2 = results[results["metric"] == "r2"].set_index("epigenome")["value"]
     assert (r2 > 0.2).all()
+
+
+def test_a_folder_named_roadmap_sample_wins(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "roadmap-sample").mkdir()
+    assert main(["compare", "--data", "roadmap-sample", "--quiet", "--no-plots"]) == 2
+    assert "neither an epigenome folder" in capsys.readouterr().err
