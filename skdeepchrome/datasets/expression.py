@@ -44,10 +44,11 @@ def read_expression_table(path, epigenome=None, gene_column=None, *, column=None
     Parameters
     ----------
     path : str or path-like
-        An expression table (``.gz`` allowed), in any layout of
-        :data:`~skdeepchrome.datasets.expression_formats.FORMATS`, detected from its first
-        lines: Roadmap's ``57epigenomes.RPKM.pc`` / ``.N.pc`` (``gene_id`` then one
-        column per epigenome; a trailing tab on every data row is tolerated), a headerless
+        An expression table (``.gz`` allowed), in any layout listed under ``format``,
+        detected from its first lines
+        (:func:`~skdeepchrome.datasets.expression_formats.detect_expression_format`):
+        Roadmap's ``57epigenomes.RPKM.pc`` / ``.N.pc`` (``gene_id`` then one column per
+        epigenome; a trailing tab on every data row is tolerated), a headerless
         ``gene,value`` table (DeepDiffChrome's ``Cell*.expr.csv``), Salmon ``quant.sf``,
         kallisto ``abundance.tsv``, RSEM ``*.genes.results`` / ``*.isoforms.results``,
         featureCounts output, GCT, or any TSV/CSV with a header. The separator is tab,

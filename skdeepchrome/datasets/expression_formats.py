@@ -197,7 +197,7 @@ def read_text_table(path, fmt):
             raise ValueError(f"{path}: a GCT file needs a version line, a dimensions line and a "
                              "header line; it is shorter.")
     elif fmt.name == "featurecounts":
-        skip = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+        skip = next((i for i, line in enumerate(lines) if not line.startswith("#")), 0)
     header = lines[skip] if len(lines) > skip else ""
     sep = separator(header)
     n_header = len(split_fields(header, sep))
