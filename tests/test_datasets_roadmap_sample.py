@@ -148,3 +148,15 @@ def test_deepdiff_split_reader_checks_its_input(tmp_path):
     path.write_text(deepdiff_rows(["ENSG01_A"], n_bins=100) * 2)
     with pytest.raises(ValueError, match=r"rows ..._1 to ..._200 in order"):
         read_deepdiff_split(path)
+
+
+def test_setup_ships_every_data_file():
+    # A non-editable install carries only what package_data names.
+    import fnmatch
+    import re
+
+    setup = (Path(__file__).resolve().parents[1] / "setup.py").read_text()
+    globs = re.search(r'"skdeepchrome\.datasets": \[([^\]]*)\]', setup).group(1)
+    patterns = re.findall(r'"([^"]+)"', globs)
+    for path in DATA_DIR.iterdir():
+        assert any(fnmatch.fnmatch(f"data/{path.name}", p) for p in patterns), path.name
