@@ -33,6 +33,9 @@ setup(
     license="BSD-3-Clause",
     python_requires=">=3.10",
     packages=find_packages(include=["skdeepchrome", "skdeepchrome.*"]),
+    # The Roadmap sample (about 0.5 MB) with its licence and provenance: see its DESCR.
+    package_data={"skdeepchrome.datasets": ["data/*.npz", "data/*.rst", "data/NOTICE",
+                                            "data/LICENSE-*"]},
     install_requires=[
         "scikit-learn>=1.6",
         "skorch>=1.0",

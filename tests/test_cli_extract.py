@@ -1,5 +1,7 @@
 """``skdeepchrome extract`` end to end on tiny files."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,46 @@ def test_extract_errors_are_one_clear_line(files, capsys, extra, match):
 
     assert re.search(match, err)
     assert not list(tmp.glob("x.*"))  # nothing written
+
+
+ROADMAP = Path(__file__).resolve().parents[2] / "shared" / "data" / "roadmap"
+
+
+@pytest.mark.skipif(not (ROADMAP / "57epigenomes.RPKM.pc.gz").is_file(),
+                    reason="shared Roadmap data absent")
+def test_extract_with_the_real_roadmap_rpkm_table(tmp_path, capsys):
+    # Real GENCODE ids carry versions; the Roadmap table's do not, and its rows end in a tab.
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(gtf_row("chr1", 1001, 1500, "+", "ENSG00000000003.10")
+                   + gtf_row("chr1", 1501, 2000, "-", "ENSG00000000005.5"))
+    tag = tmp_path / "k4.tagAlign"
+    tag.write_text("chr1\t1010\t1046\tN\t1000\t+\n")
+    out = tmp_path / "E003.npz"
+    assert main(["extract", "--genes", str(gtf), "--reads", f"H3K4me3={tag}", "--expression",
+                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--epigenome", "E003", "--out",
+                 str(out), "--flank", "200", "--quiet"]) == 0
+    ds = load_npz_dataset(out)
+    assert ds.gene_ids.tolist() == ["ENSG00000000003.10", "ENSG00000000005.5"]
+    np.testing.assert_allclose(ds.expression, np.log1p([43.985, 1.642]))
+    assert ds.target.tolist() == [1, 0]
+    assert main(["extract", "--genes", str(gtf), "--reads", f"H3K4me3={tag}", "--expression",
+                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--epigenome", "E002", "--out",
+                 str(out)]) == 2
+    assert "no column 'E002'; available value columns: ['E000', 'E003'" in capsys.readouterr().err
+
+
+def test_extract_with_salmon_needs_and_uses_tx2gene(files, capsys):
+    tmp, gtf, _, tag, _ = files
+    sf = tmp / "quant.sf"
+    sf.write_text("Name\tLength\tEffectiveLength\tTPM\tNumReads\nT1a\t900\t700\t3\t9\n"
+                  "T1b\t900\t700\t2\t6\nT2\t900\t700\t1\t3\nT3\t900\t700\t9\t20\n")
+    out = tmp / "salmon.npz"
+    argv = ["extract", "--genes", str(gtf), "--reads", f"H3K27me3={tag}", "--expression",
+            str(sf), "--out", str(out), "--flank", "200", "--quiet"]
+    assert main(argv) == 2
+    assert "transcript-level table" in capsys.readouterr().err
+    tx2gene = tmp / "tx2gene.csv"
+    tx2gene.write_text("T1a,G1\nT1b,G1\nT2,G2\nT3,G3\n")
+    assert main([*argv, "--tx2gene", str(tx2gene)]) == 0
+    ds = load_npz_dataset(out)
+    np.testing.assert_allclose(ds.expression, np.log1p([5.0, 1.0, 9.0]))

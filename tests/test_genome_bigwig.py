@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -270,6 +271,35 @@ def test_tss_beyond_the_chromosome_end_is_an_error(tiny):
     table = genes([("FAR", "chr1", 5000, "+")])
     with pytest.raises(ValueError, match=r"k4\.bw: gene 'FAR' has its TSS at chr1:5000 .*beyond"):
         extract_signal(table, {"a": track}, flank=100, bin_size=100, progress=False)
+
+
+def test_tracks_of_two_assemblies_are_an_error(tmp_path):
+    hg19 = write_bigwig(tmp_path / "E003-H3K4me3.bw", [("chr1", 249_250_621)], {})
+    hg38 = write_bigwig(tmp_path / "E003-H3K27me3.bw", [("1", 248_956_422)], {})
+    table = genes([("G", "chr1", 10_000, "+")])
+    with pytest.raises(ValueError, match=r"E003-H3K27me3\.bw: chromosome '1' is 248956422 bp "
+                       r"here, which looks like hg38/GRCh38, but 'chr1' is 249250621 bp in "
+                       r".*E003-H3K4me3\.bw, which looks like hg19/GRCh37"):
+        extract_signal(table, {"H3K4me3": hg19, "H3K27me3": hg38}, flank=100, bin_size=100,
+                       progress=False)
+
+
+ROADMAP = Path(__file__).resolve().parents[2] / "shared" / "data" / "roadmap"
+
+
+@pytest.mark.skipif(not (ROADMAP / "gencode.v10.genes.gtf.gz").is_file(),
+                    reason="shared Roadmap data absent")
+def test_real_hg19_annotation_on_an_hg38_track_names_the_assembly(tmp_path):
+    # GENCODE v10 is hg19; an hg38 chr1 is 294 kb shorter, so hg19 genes near its end fall
+    # beyond it. Ensembl-style names ('1') are matched to GENCODE's 'chr1' on the way.
+    track = write_bigwig(tmp_path / "hg38.bw", [("1", 248_956_422)], {})
+    tss = read_tss(ROADMAP / "gencode.v10.genes.gtf.gz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # genes on the other chromosomes get zeros
+        with pytest.raises(ValueError, match=r"hg38\.bw: gene 'ENSG\d+\.\d+' has its TSS at "
+                           r"chr1:\d+ .*different assemblies \(the file looks like "
+                           r"hg38/GRCh38\)"):
+            extract_signal(tss, {"H3K4me3": track}, flank=100, bin_size=100, progress=False)
 
 
 @pytest.mark.parametrize(

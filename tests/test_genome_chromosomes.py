@@ -33,3 +33,20 @@ def test_no_shared_chromosome_is_a_clear_error():
         require_shared_chromosomes({}, ["chr1", "chr2"], ["scaffold_1"], "a.bam", "BAM file")
     assert "'scaffold_1'" in str(info.value) and "'chr1'" in str(info.value)
     require_shared_chromosomes({"chr1": "1"}, ["chr1"], ["1"], "a.bw")  # no error
+
+
+def test_assembly_is_named_from_chr1_and_mixed_assemblies_are_refused():
+    from skdeepchrome.genome.chromosomes import assembly_of, require_same_assembly
+
+    assert assembly_of({"chr1": 249_250_621}) == "hg19/GRCh37"
+    assert assembly_of({"1": 195_471_971}) == "mm10/GRCm38"
+    assert assembly_of({"chr2": 5}) is None
+    # Unknown assemblies and harmless differences (UCSC chrM vs GRCh37 MT) pass.
+    require_same_assembly({"a.bw": {"chr1": 10, "chr2": 5}, "b.bw": {"1": 11, "3": 7}})
+    require_same_assembly({"a.bw": {"chr1": 249_250_621, "chrM": 16571},
+                           "b.bam": {"1": 249_250_621, "MT": 16569}})
+    with pytest.raises(ValueError, match=r"b.bam: chromosome 'chr1' is 195471971 bp here, "
+                       r"which looks like mm10/GRCm38, but 'chr1' is 249250621 bp in a.bam, "
+                       r"which looks like hg19/GRCh37; every BAM file must come from"):
+        require_same_assembly({"a.bam": {"chr1": 249_250_621}, "b.bam": {"chr1": 195_471_971}},
+                              "BAM file")

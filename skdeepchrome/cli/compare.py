@@ -6,6 +6,8 @@ import time
 from functools import partial
 from pathlib import Path
 
+from . import _roadmap_sample as roadmap
+
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
 
 
@@ -20,11 +22,13 @@ def add_parser(subparsers):
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
             "cross-validation. --task regression predicts the data's continuous "
-            "expression (log1p) instead of high/low."
+            "expression (log1p) instead of high/low. --data roadmap-sample runs the "
+            "protocol on the real Roadmap sample shipped with the package (E003, E123), which "
+            "the main job also reports, in its own table."
         ),
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
-                        "or an extracted dataset (.npz / .csv / .csv.gz)")
+                        "an extracted dataset (.npz / .csv / .csv.gz), or roadmap-sample")
     parser.add_argument("--models", default=None,
                         help="comma-separated models (default: all of deepchrome, svm, "
                         "random_forest, logistic, gradient_boosting; attentivechrome on "
@@ -54,6 +58,7 @@ def add_parser(subparsers):
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    roadmap.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -68,6 +73,10 @@ def _epigenomes(args):
         cell_types = [c.strip() for c in args.cell_types.split(",") if c.strip()]
         return "protocol", simulated_collection(cell_types, n_genes=sizes,
                                                 random_state=args.seed)
+    if roadmap.is_roadmap_sample(args.data):
+        from ..datasets import roadmap_sample_epigenomes
+
+        return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
     loaded = load_dataset(args.data)
     if isinstance(loaded, RemcCollection):
         return "protocol", {
@@ -95,6 +104,7 @@ def run(args):
 
         require_matplotlib()  # fail now, not after the models have trained
     start = time.perf_counter()
+    roadmap.check_window(args)
     kind, data = _epigenomes(args)
     task = args.task
     regression = task == "regression"
@@ -106,6 +116,8 @@ def run(args):
             # Each split's expression becomes its target, still loaded lazily per worker.
             data = {name: partial(expression_target, source) for name, source in data.items()}
         result = paper_protocol(data, **common)
+        if roadmap.is_roadmap_sample(args.data):
+            return roadmap.finish(result, args, start)
     else:
         X = data.data.reshape(len(data.data), len(data.marks), -1)
         # npz expression is stored log1p (the extractor and the simulator both do so).
@@ -124,4 +136,6 @@ def run(args):
                 print(f"  {row.model:<18} difference {row.mean_difference:+.4f}   "
                       f"p = {row.p_value:.3g}")
         print(f"\nreport: {args.out}/ ({', '.join(sorted(p.name for p in written.values()))})")
+    if args.data is None and not args.no_real_sample:
+        roadmap.run_real_sample(args, common)
     return 0

@@ -33,9 +33,20 @@ def add_parser(subparsers):
                         help="aligned reads: a sorted BAM or a tagAlign/BED file, e.g. "
                         "H3K27me3=E003-H3K27me3.tagAlign.gz (repeat for each mark)")
     parser.add_argument("--expression", type=Path, metavar="TABLE",
-                        help="expression table (e.g. 57epigenomes.RPKM.pc) giving the labels")
+                        help="expression table giving the labels: Roadmap's "
+                        "57epigenomes.RPKM.pc(.gz), Salmon quant.sf, RSEM *.results, "
+                        "featureCounts, kallisto abundance.tsv, GCT or a gene,value TSV/CSV "
+                        "(the format is detected)")
     parser.add_argument("--epigenome", metavar="COLUMN",
-                        help="the expression table's column to use, e.g. E003")
+                        help="the expression table's column to use, e.g. E003, or a "
+                        "quantity such as TPM, NumReads, expected_count (default per format)")
+    parser.add_argument("--expression-format", default=None, metavar="FORMAT",
+                        help="skip format detection: table, headerless, salmon, kallisto, "
+                        "rsem, rsem-isoforms, featurecounts or gct")
+    parser.add_argument("--tx2gene", type=Path, metavar="MAP",
+                        help="transcript -> gene map for a transcript-level table (Salmon, "
+                        "kallisto, RSEM isoforms): a GTF with transcript records or a "
+                        "two-column file; transcripts are summed per gene")
     parser.add_argument("--out", required=True, type=Path, metavar="PATH",
                         help="output: .npz, or .csv / .csv.gz for the REMC CSV layout "
                         "(needs --expression)")
@@ -121,7 +132,9 @@ def run(args):
     # Labels are read before the (slow) extraction so that a bad table fails fast.
     table_expression = None
     if args.expression is not None:
-        table_expression = read_expression_table(args.expression, epigenome=args.epigenome)
+        table_expression = read_expression_table(
+            args.expression, epigenome=args.epigenome, format=args.expression_format,
+            tx2gene=args.tx2gene)
 
     gene_types = None if args.gene_types.strip().lower() == "all" else tuple(
         t.strip() for t in args.gene_types.split(",") if t.strip())

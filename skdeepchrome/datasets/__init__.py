@@ -15,6 +15,7 @@ from .remc import (
     load_remc_collection,
     save_deepchrome_csv,
 )
+from .roadmap_sample import load_roadmap_sample, roadmap_sample_epigenomes
 from .simulated_epigenome import RELEASE_SIZES, simulate_epigenome, simulated_collection
 from .simulator import (
     CELL_TYPES,
@@ -23,6 +24,7 @@ from .simulator import (
     cell_type_names,
     make_histone_dataset,
 )
+from .transcript_map import read_transcript_map
 
 __all__ = [
     "CELL_TYPES",
@@ -43,6 +45,9 @@ __all__ = [
     "load_remc_collection",
     "log_expression",
     "read_expression_table",
+    "read_transcript_map",
+    "load_roadmap_sample",
+    "roadmap_sample_epigenomes",
     "save_deepchrome_csv",
     "save_npz_dataset",
     "strip_version",

@@ -8,7 +8,6 @@ Ensembl ids, then one column per epigenome (``E003``, ``E004``, ...).
 
 from __future__ import annotations
 
-import gzip
 import re
 from numbers import Real
 from pathlib import Path
@@ -16,6 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+
+from .expression_formats import check_format, detect_expression_format, read_text_table
+from .transcript_map import as_transcript_map, genes_of_transcripts
 
 _VERSION = re.compile(r"\.\d+$")
 
@@ -35,62 +37,50 @@ def strip_version(gene_ids):
     return ids.str.replace(_VERSION, "", regex=True).to_numpy(dtype=str)
 
 
-def _head(path, n=2):
-    """The first ``n`` lines of a (possibly gzipped) text file, without line endings."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    lines = []
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                lines.append(line.rstrip("\r\n"))
-                if len(lines) == n:
-                    break
-    except (OSError, EOFError) as exc:
-        raise ValueError(
-            f"{path}: cannot be read as a (gzip-compressed) text table: {exc}"
-        ) from None
-    if not lines or not lines[0].strip():
-        raise ValueError(
-            f"{path}: " + ("the expression table is empty." if not lines else
-                           "line 1 is blank; expected a header row naming the columns.")
-        )
-    return lines
-
-
-def _separator(header):
-    if "\t" in header:
-        return "\t"
-    if "," in header:
-        return ","
-    return r"\s+"
-
-
-def _n_fields(line, sep):
-    return len(re.split(sep, line.strip()) if sep == r"\s+" else line.split(sep))
-
-
-def read_expression_table(path, epigenome=None, gene_column=None):
+def read_expression_table(path, epigenome=None, gene_column=None, *, column=None,
+                          format=None, tx2gene=None):
     """Read one column of a gene expression table as a Series of non-negative values.
 
     Parameters
     ----------
     path : str or path-like
-        A table with a header row: REMC's ``57epigenomes.RPKM.pc`` (tab-separated,
-        ``gene_id`` then one column per epigenome) or any TSV/CSV (``.gz`` allowed). The
-        separator is detected from the header: tab, else comma, else whitespace. A
-        header one field shorter than the data rows (R's ``write.table`` style) names
-        only the value columns; the first column is then the gene ids.
+        An expression table (``.gz`` allowed), in any layout listed under ``format``,
+        detected from its first lines
+        (:func:`~skdeepchrome.datasets.expression_formats.detect_expression_format`):
+        Roadmap's ``57epigenomes.RPKM.pc`` / ``.N.pc`` (``gene_id`` then one column per
+        epigenome; a trailing tab on every data row is tolerated), a headerless
+        ``gene,value`` table (DeepDiffChrome's ``Cell*.expr.csv``), Salmon ``quant.sf``,
+        kallisto ``abundance.tsv``, RSEM ``*.genes.results`` / ``*.isoforms.results``,
+        featureCounts output, GCT, or any TSV/CSV with a header. The separator is tab,
+        else comma, else whitespace. A header one field shorter than the data rows (R's
+        ``write.table``) names only the value columns.
     epigenome : str, default=None
-        The value column to read. Required when the table has several value columns;
-        with a single one, that column is taken.
+        The value column to read from a table with one column per epigenome or sample
+        (Roadmap, featureCounts, GCT). Required when the table has several value columns
+        and its format has no default.
     gene_column : str, default=None
-        The gene-id column, by name; ``None`` means the first column.
+        The gene-id column, by name; ``None`` means the format's (the first column of a
+        plain table, ``Name`` in quant.sf, ``Geneid`` in featureCounts, ...).
+    column : str, default=None
+        Another name for ``epigenome``, for the quantity of a quantifier's table:
+        ``"TPM"`` (the default of Salmon, RSEM and kallisto), ``"NumReads"``, ``"FPKM"``,
+        ``"expected_count"``, ``"est_counts"``... matched case-insensitively when no
+        column has the exact name. Give ``epigenome`` or ``column``, not both.
+    format : str, default=None
+        Skip detection: ``"table"`` (alias ``"remc"``), ``"headerless"``, ``"salmon"``,
+        ``"kallisto"``, ``"rsem"``, ``"rsem-isoforms"``, ``"featurecounts"`` or ``"gct"``.
+    tx2gene : path-like, mapping or pandas.Series, default=None
+        Transcript -> gene map for a transcript-level table (Salmon, kallisto, RSEM
+        isoforms): a GTF with transcript records or a two-column file (see
+        :func:`~skdeepchrome.datasets.read_transcript_map`). The transcripts' values are
+        summed per gene. Without it, a transcript-level table is refused.
 
     Returns
     -------
     pandas.Series
         float64 values indexed by gene id (str, kept exactly as written, e.g. with
-        version suffixes), named after the value column.
+        version suffixes), named after the value column. ``attrs`` record the
+        ``format``, ``source`` and, after aggregation, ``n_transcripts``.
 
     Raises
     ------
@@ -99,8 +89,9 @@ def read_expression_table(path, epigenome=None, gene_column=None):
     ValueError
         On an empty table, an unknown column (the message lists the available ones), a
         missing, non-numeric, infinite or negative value (naming the gene and line), an
-        empty gene id, or a gene id that appears twice (naming both lines: duplicated
-        ids are refused, not averaged, because which row is right cannot be guessed).
+        empty gene id, a gene id that appears twice (naming both lines: duplicated ids
+        are refused, not averaged, because which row is right cannot be guessed), a
+        transcript-level table without ``tx2gene``, or transcripts the map lacks.
 
     Examples
     --------
@@ -108,73 +99,70 @@ def read_expression_table(path, epigenome=None, gene_column=None):
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     table = Path(tmp) / "57epigenomes.RPKM.pc"
-    ...     _ = table.write_text("gene_id\\tE003\\tE004\\nENSG01\\t0.5\\t3\\nENSG02\\t12\\t0\\n")
+    ...     _ = table.write_text("gene_id\\tE003\\tE004\\nENSG01\\t0.5\\t3\\t\\n"
+    ...                          "ENSG02\\t12\\t0\\t\\n")
     ...     rpkm = read_expression_table(table, epigenome="E004")
     >>> rpkm
     gene_id
     ENSG01    3.0
     ENSG02    0.0
     Name: E004, dtype: float64
+
+    A Salmon table becomes gene TPM with a transcript -> gene map:
+
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sf = Path(tmp) / "quant.sf"
+    ...     _ = sf.write_text("Name\\tLength\\tEffectiveLength\\tTPM\\tNumReads\\n"
+    ...                       "ENST01.2\\t900\\t700\\t3.5\\t12\\nENST02.1\\t500\\t300\\t1.5\\t4\\n")
+    ...     tpm = read_expression_table(sf, tx2gene={"ENST01": "ENSG01", "ENST02": "ENSG01"})
+    >>> tpm.to_dict(), tpm.attrs["format"]
+    ({'ENSG01': 5.0}, 'salmon')
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such expression table.")
     if not path.is_file():
         raise ValueError(f"{path}: is a folder, not an expression table.")
-    head = _head(path)
-    sep = _separator(head[0])
-    names = None
-    if len(head) > 1 and _n_fields(head[1], sep) == _n_fields(head[0], sep) + 1:
-        names = ["gene_id", *(f for f in re.split(sep, head[0].strip()) if f)]
-    try:
-        # Everything as text first: numbers are converted below so that a bad cell can
-        # be reported with its gene and line instead of silently becoming NaN.
-        table = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            na_filter=False,
-            skip_blank_lines=False,
-            header=None if names else 0,
-            skiprows=1 if names else None,
-            names=names,
-        )
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the expression table is empty.") from None
-    except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: malformed table: {str(exc).strip()}") from None
+    if epigenome is not None and column is not None:
+        raise ValueError(f"give epigenome= or column=, not both (got {epigenome!r} and "
+                         f"{column!r}).")
+    wanted = epigenome if epigenome is not None else column
+    option = "epigenome=" if epigenome is not None or column is None else "column="
+    fmt = check_format(detect_expression_format(path) if format is None else format)
+    table, first_line = read_text_table(path, fmt)
     blank = (table == "").all(axis=1).to_numpy()
     n_rows = len(table) - (np.argmin(blank[::-1]) if not blank.all() else len(table))
     table = table.iloc[:n_rows]  # trailing blank lines are harmless; inner ones are not
     if n_rows == 0:
         raise ValueError(f"{path}: the expression table has a header but no rows.")
-    columns = [str(c) for c in table.columns]
-    table.columns = columns
+    columns = list(table.columns)
     if gene_column is None:
-        gene_column = columns[0]
+        gene_column = fmt.gene_column if fmt.gene_column in columns else columns[0]
     elif gene_column not in columns:
         raise ValueError(
             f"{path}: no gene-id column {gene_column!r}; the columns are {columns}."
         )
-    value_columns = [c for c in columns if c != gene_column]
+    value_columns = [c for c in columns
+                     if c != gene_column and c not in fmt.annotation_columns]
     if not value_columns:
         raise ValueError(f"{path}: the table has no value column besides {gene_column!r}.")
-    if epigenome is None:
-        if len(value_columns) > 1:
+    if wanted is None:
+        if fmt.default_column in value_columns:
+            wanted = fmt.default_column
+        elif len(value_columns) > 1:
             raise ValueError(
                 f"{path}: the table has {len(value_columns)} value columns; pass epigenome= "
                 f"naming one of {value_columns}."
             )
-        epigenome = value_columns[0]
-    elif epigenome not in value_columns:
-        raise ValueError(
-            f"{path}: no column {epigenome!r}; available value columns: {value_columns}."
-        )
+        else:
+            wanted = value_columns[0]
+    wanted = _match_column(path, wanted, value_columns, option)
 
     ids = table[gene_column].to_numpy(dtype=object).astype(str)
-    text = table[epigenome].to_numpy(dtype=object)
+    ids = np.char.strip(ids) if fmt.name != "table" else ids
+    text = table[wanted].to_numpy(dtype=object)
     values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float)
-    line_of = np.arange(len(ids)) + 2  # header is line 1
+    line_of = np.arange(len(ids)) + first_line
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (ids == ""))
     if bad.size:
         i = int(bad[0])
@@ -190,18 +178,58 @@ def read_expression_table(path, epigenome=None, gene_column=None):
             "not a finite number" if np.isinf(values[i]) else "not a number"
         )
         raise ValueError(
-            f"{where}, gene {str(ids[i])!r}, column {epigenome!r}: expression "
+            f"{where}, gene {str(ids[i])!r}, column {wanted!r}: expression "
             f"{str(text[i])!r} is {kind}; expression values must be non-negative numbers."
         )
+    what = "transcript" if fmt.level == "transcript" else "gene"
     duplicated = pd.Series(ids).duplicated(keep=False).to_numpy()
     if duplicated.any():
         dup = ids[np.flatnonzero(duplicated)[0]]
         lines = line_of[ids == dup][:5].tolist()
         raise ValueError(
-            f"{path}: gene id {str(dup)!r} appears more than once (lines {lines}); an "
-            f"expression table needs one row per gene."
+            f"{path}: {what} id {str(dup)!r} appears more than once (lines {lines}); "
+            f"{int(pd.Series(ids).duplicated().sum())} repeated row(s) in all, and an "
+            f"expression table needs one row per {what}."
         )
-    return pd.Series(values, index=pd.Index(ids, dtype=object, name=gene_column), name=epigenome)
+    attrs = dict(format=fmt.name, source=str(path), column=wanted)
+    if fmt.level == "transcript":
+        if tx2gene is None:
+            raise ValueError(
+                f"{path}: this is a transcript-level table ({fmt.description}, "
+                f"{len(ids)} transcripts such as {ids[:2].tolist()}); DeepChrome labels "
+                f"genes. Pass tx2gene= (a GTF with transcript records, a two-column "
+                f"transcript,gene file, or a mapping; `skdeepchrome extract --tx2gene` on "
+                f"the command line) to sum its transcripts per gene, or read the gene-level "
+                f"table of the same run (RSEM's *.genes.results)."
+            )
+        genes = genes_of_transcripts(ids, as_transcript_map(tx2gene), path)
+        summed = pd.Series(values).groupby(pd.Index(genes), sort=False).sum()
+        series = pd.Series(summed.to_numpy(dtype=float),
+                           index=pd.Index(summed.index.astype(str), dtype=object,
+                                          name="gene_id"), name=wanted)
+        series.attrs = dict(attrs, n_transcripts=len(ids))
+        return series
+    series = pd.Series(values, index=pd.Index(ids, dtype=object, name=gene_column),
+                       name=wanted)
+    series.attrs = attrs
+    return series
+
+
+def _match_column(path, wanted, value_columns, option):
+    if wanted in value_columns:
+        return wanted
+    folded = [c for c in value_columns if c.lower() == str(wanted).lower()]
+    if len(folded) == 1:
+        return folded[0]
+    # featureCounts names its count columns by the BAM path given on its command line.
+    named = [c for c in value_columns
+             if str(wanted) in (Path(c).name, Path(c).name.removesuffix(".bam"))]
+    if len(named) == 1:
+        return named[0]
+    raise ValueError(
+        f"{path}: no column {wanted!r}; available value columns: {value_columns} "
+        f"(pass one as {option})."
+    )
 
 
 def align_expression(gene_ids, expression, verbose=False):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .chromosomes import match_chromosomes, require_shared_chromosomes
+from .chromosomes import (
+    match_chromosomes,
+    require_same_assembly,
+    require_shared_chromosomes,
+)
 from .parallel import run_tasks
 from .windows import (
     as_tss_table,
@@ -172,17 +176,20 @@ def extract_signal(tss, tracks, flank=5000, bin_size=100, statistic="mean", n_jo
     starts = window_starts(table["tss"], table["strand"], flank)
     annotation_chroms = table["chrom"].unique().tolist()
 
-    tasks, placements, missing = [], [], {}
+    tasks, placements, missing, file_lengths = [], [], {}, {}
     for mark_index, (mark, path) in enumerate(zip(marks, paths)):
         handle = open_bigwig(path)
         lengths = handle.chroms()
         handle.close()
+        file_lengths[path] = lengths
+        require_same_assembly(file_lengths)
         mapping = match_chromosomes(annotation_chroms, lengths)
         require_shared_chromosomes(mapping, annotation_chroms, list(lengths), path)
         missing[mark] = sorted(set(annotation_chroms) - set(mapping))
         for chrom, rows in chromosome_groups(table, starts, mapping).items():
             file_chrom = mapping[chrom]
-            check_within(table, rows, chrom, file_chrom, lengths[file_chrom], path)
+            check_within(table, rows, chrom, file_chrom, lengths[file_chrom], path,
+                         lengths)
             chrom_starts = starts[rows]
             for part in split_tasks(plan_chunks(chrom_starts, width)):
                 first, stop = part[0][0], part[-1][1]

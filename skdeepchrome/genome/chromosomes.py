@@ -9,6 +9,16 @@ chromosome with the annotation is an error.
 
 from __future__ import annotations
 
+#: chr1's length in common assemblies: one number tells them apart, so a message can say
+#: which assembly a file seems to use.
+CHR1_LENGTHS = {
+    249_250_621: "hg19/GRCh37",
+    248_956_422: "hg38/GRCh38",
+    197_195_432: "mm9/NCBI37",
+    195_471_971: "mm10/GRCm38",
+    195_154_279: "mm39/GRCm39",
+}
+
 
 def chromosome_aliases(name):
     """Other spellings of a chromosome name, most likely first.
@@ -111,3 +121,67 @@ def _preview(names, limit=6):
     shown = ", ".join(repr(n) for n in names[:limit])
     more = f", ... ({len(names)} in all)" if len(names) > limit else ""
     return f"[{shown}{more}]"
+
+
+def assembly_of(lengths):
+    """The assembly a file's chromosome lengths look like, from chr1's length, or None.
+
+    Examples
+    --------
+    >>> assembly_of({"chr1": 249250621, "chr2": 243199373}), assembly_of({"1": 248956422})
+    ('hg19/GRCh37', 'hg38/GRCh38')
+    >>> assembly_of({"scaffold_1": 1000}) is None
+    True
+    """
+    for name in ("chr1", "1"):
+        if name in lengths:
+            return CHR1_LENGTHS.get(int(lengths[name]))
+    return None
+
+
+def _seems(lengths):
+    assembly = assembly_of(lengths)
+    return f", which looks like {assembly}" if assembly else ""
+
+
+def require_same_assembly(file_lengths, what="track"):
+    """Raise when files come from two different known assemblies.
+
+    Tracks of one dataset must come from one assembly: a bigWig of hg19 and one of hg38
+    both have a ``chr1``, so names alone would let them through, and each gene would get
+    signal from two different places. Only assemblies told apart by chr1's length
+    (:data:`CHR1_LENGTHS`) are refused; other length differences are let through, since
+    harmless ones exist (hg19's UCSC ``chrM`` is 16,571 bp, GRCh37's ``MT`` 16,569 bp) and
+    each file is read with its own lengths.
+
+    Parameters
+    ----------
+    file_lengths : dict of path -> dict of chromosome -> length
+    what : str
+        What the files are, for the message.
+
+    Examples
+    --------
+    >>> require_same_assembly({"a.bw": {"chr1": 249250621}, "b.bw": {"1": 248956422}})
+    ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    ValueError: b.bw: chromosome '1' is 248956422 bp here, which looks like hg38/GRCh38,
+    but 'chr1' is 249250621 bp in a.bw, which looks like hg19/GRCh37; ...
+    """
+    items = [(str(path), {str(c): int(n) for c, n in lengths.items()})
+             for path, lengths in file_lengths.items()]
+    known = [(path, lengths, assembly_of(lengths)) for path, lengths in items]
+    known = [item for item in known if item[2] is not None]
+    if not known:
+        return
+    first_path, first, first_assembly = known[0]
+    for path, lengths, assembly in known[1:]:
+        if assembly != first_assembly:
+            chrom = "chr1" if "chr1" in first else "1"
+            other = "chr1" if "chr1" in lengths else "1"
+            raise ValueError(
+                f"{path}: chromosome {other!r} is {lengths[other]} bp here{_seems(lengths)}, "
+                f"but {chrom!r} is {first[chrom]} bp in {first_path}{_seems(first)}; every "
+                f"{what} must come from the same assembly as the annotation."
+            )

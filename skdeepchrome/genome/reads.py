@@ -11,7 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .chromosomes import match_chromosomes, require_shared_chromosomes
+from .chromosomes import (
+    match_chromosomes,
+    require_same_assembly,
+    require_shared_chromosomes,
+)
 from .parallel import run_tasks
 from .windows import (
     as_tss_table,
@@ -206,7 +210,7 @@ def count_reads(tss, reads, flank=5000, bin_size=100, *, mode="overlap", shift=0
     placement = (mode, int(shift), width, int(bin_size))
     filtered = filters != (0, False, False, False)
 
-    tasks, targets, missing = [], [], {}
+    tasks, targets, missing, file_lengths = [], [], {}, {}
     for mark_index, (mark, path) in enumerate(zip(marks, paths)):
         if not is_bam(path):
             if filtered:
@@ -223,12 +227,15 @@ def count_reads(tss, reads, flank=5000, bin_size=100, *, mode="overlap", shift=0
         with open_bam(path) as bam:
             lengths = dict(zip(bam.references, bam.lengths))
             n_indexed = {stat.contig: stat.total for stat in bam.get_index_statistics()}
+        file_lengths[path] = lengths
+        require_same_assembly(file_lengths, "BAM file")
         mapping = match_chromosomes(annotation_chroms, lengths)
         require_shared_chromosomes(mapping, annotation_chroms, list(lengths), path, "BAM file")
         missing[mark] = sorted(set(annotation_chroms) - set(mapping))
         for chrom, rows in chromosome_groups(table, starts, mapping).items():
             file_chrom = mapping[chrom]
-            check_within(table, rows, chrom, file_chrom, lengths[file_chrom], path)
+            check_within(table, rows, chrom, file_chrom, lengths[file_chrom], path,
+                         lengths)
             chrom_starts = starts[rows]
             chunks = plan_chunks(chrom_starts, width, max_gap=_max_gap(
                 n_indexed.get(file_chrom, 0), lengths[file_chrom]))

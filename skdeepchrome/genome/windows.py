@@ -235,8 +235,14 @@ def chromosome_groups(table, starts, mapping):
     return groups
 
 
-def check_within(table, rows, chrom, file_chrom, length, path):
-    """Raise when a TSS lies beyond the end of its chromosome in a file."""
+def check_within(table, rows, chrom, file_chrom, length, path, lengths=None):
+    """Raise when a TSS lies beyond the end of its chromosome in a file.
+
+    ``lengths`` (all the file's chromosome lengths) lets the message name the assembly
+    the file seems to use.
+    """
+    from .chromosomes import assembly_of
+
     positions = table["tss"].to_numpy()[rows]
     beyond = positions >= length
     if beyond.any():
@@ -245,7 +251,10 @@ def check_within(table, rows, chrom, file_chrom, length, path):
             f"{path}: gene {table['gene_id'].iat[i]!r} has its TSS at {chrom}:"
             f"{int(table['tss'].iat[i])} (0-based), beyond the end of {file_chrom} "
             f"({length} bp) in this file; the annotation and the file seem to use different "
-            f"assemblies."
+            f"assemblies"
+            + (f" (the file looks like {assembly_of(lengths)})"
+               if lengths is not None and assembly_of(lengths) else "")
+            + "."
         )
 
 
