@@ -1,5 +1,6 @@
 """save_model / load_model: identical predictions, and files that never run code."""
 
+import json
 import pickle
 import zipfile
 
@@ -7,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import EpochScoring
 
@@ -228,15 +230,7 @@ def test_other_zip_refused(tmp_path):
 
 def test_unknown_class_refused(fitted_pipeline, tmp_path):
     path = save_model(fitted_pipeline[0], tmp_path / "binner.skdc")
-    import json
-
-    with zipfile.ZipFile(path) as archive:
-        header = json.loads(archive.read(_archive.HEADER))
-        arrays = {n[len("arrays/"):-4]: np.lib.format.read_array(archive.open(n))
-                  for n in archive.namelist() if n.startswith("arrays/")}
-    header["model"]["class"] = "os.system"
-    forged = tmp_path / "forged.skdc"
-    _archive.write_archive(forged, header, arrays)  # a valid checksum: only the class is wrong
+    forged = _forge(path, tmp_path, lambda model: model.update({"class": "os.system"}))
     with pytest.raises(ModelFileError, match="'os.system' is not one a model file may build"):
         load_model(forged)
 
@@ -267,3 +261,47 @@ def test_unfitted_and_foreign_refused(tmp_path):
         save_model(DeepChromeClassifier(), tmp_path / "m.skdc")
     with pytest.raises(TypeError, match="StandardScaler"):
         save_model(StandardScaler().fit(np.ones((2, 2))), tmp_path / "m.skdc")
+
+
+def test_pipeline_cache_refused(fitted_pipeline, tmp_path):
+    cached = clone(fitted_pipeline).set_params(memory=str(tmp_path))
+    cached.steps = fitted_pipeline.steps
+    with pytest.raises(TypeError, match="memory=None"):
+        save_model(cached, tmp_path / "m.skdc")
+
+
+def _forge(path, tmp_path, edit):
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read(_archive.HEADER))
+        arrays = {n[len("arrays/"):-4]: np.lib.format.read_array(archive.open(n))
+                  for n in archive.namelist() if n.startswith("arrays/")}
+    edit(header["model"])
+    forged = tmp_path / "forged.skdc"
+    _archive.write_archive(forged, header, arrays)  # a valid checksum: only the model lies
+    return forged
+
+
+def test_forged_parameters_refused(fitted_pipeline, tmp_path):
+    path = save_model(fitted_pipeline, tmp_path / "model.skdc")
+
+    def bad_filters(model):
+        model["steps"][1][1]["params"]["n_filters"] = -3
+
+    with pytest.raises(ModelFileError, match="n_filters") as excinfo:
+        load_model(_forge(path, tmp_path, bad_filters))
+    _one_line(excinfo, "forged.skdc", "cannot be rebuilt")
+
+    def extra_attribute(model):
+        model["steps"][1][1]["fitted"]["net_"] = "anything"
+
+    with pytest.raises(ModelFileError, match="no fitted attributes \\['net_'\\]"):
+        load_model(_forge(path, tmp_path, extra_attribute))
+
+
+def test_torch_device_parameter(data, tmp_path):
+    X, y = data
+    model = DeepChromeClassifier(5, n_filters=2, hidden_sizes=(4,), device=torch.device("cpu"),
+                                 **TINY).fit(X, y)
+    loaded = _round_trip(model, tmp_path, device=torch.device("cpu"))
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -48,6 +48,15 @@ def _params(estimator, name, arrays, skip=()):
     for key, value in estimator.get_params(deep=False).items():
         if key in skip:
             continue
+        if key == "memory" and value is not None:
+            raise TypeError(
+                f"{name}(memory={value!r}) cannot be stored in a safe model file: a "
+                "pipeline's cache holds pickles that a refit would load. Set memory=None "
+                "before saving."
+            )
+        if key == "device":
+            # load_model chooses the device; the saved one is a record, kept as text.
+            value = str(value)
         try:
             encoded[key] = encode(value, arrays)
         except NotStorable as exc:
@@ -104,9 +113,16 @@ def rebuild(description, arrays, device):
                          f"may build ({', '.join(sorted(CLASSES))})")
     params = {key: decode(value, arrays) for key, value in description["params"].items()}
     if cls is Pipeline:
+        if params.get("memory") is not None:
+            raise ValueError("a pipeline with a cache (memory=) is never stored")
         steps = [(step, rebuild(part, arrays, device)) for step, part in description["steps"]]
-        return Pipeline(steps, **params)
+        pipeline = Pipeline(steps, **params)
+        pipeline._validate_params()
+        return pipeline
     estimator = cls(**params)
+    # The parameters' declared constraints, as fit would check them: a forged file gets
+    # a message rather than a half-built model.
+    estimator._validate_params()
     fitted = {key: decode(value, arrays) for key, value in description["fitted"].items()}
     if cls is HistoneBinner:
         return _rebuild_binner(estimator, fitted)
