@@ -98,8 +98,10 @@ def test_dataframe_feature_names_and_object_labels(tmp_path):
                                  early_stopping=False, **TINY)
     from sklearn.pipeline import make_pipeline
 
-    pipe = make_pipeline(binner, model).fit(X, y)
+    pipe = make_pipeline(binner, model).set_output(transform="pandas").fit(X, y)
     loaded = _round_trip(pipe, tmp_path)
+    assert list(loaded[0].transform(X).columns) == list(pipe[0].get_feature_names_out())
+    np.testing.assert_array_equal(loaded[-1].feature_names_in_, pipe[-1].feature_names_in_)
     assert loaded[-1].classes_.dtype == object
     np.testing.assert_array_equal(loaded[0].feature_names_in_, pipe[0].feature_names_in_)
     _same_outputs(pipe, loaded, X)

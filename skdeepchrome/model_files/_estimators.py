@@ -27,6 +27,7 @@ CLASSES = {
 NETWORK_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_bins_", "classes_",
                   "class_weights_", "y_mean_", "y_scale_", "n_epochs_", "best_epoch_",
                   "torch_threads_")
+OUTPUTS = ("default", "pandas", "polars")
 BINNER_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_positions_",
                  "selected_marks_", "n_bins_out_", "mark_mean_", "mark_std_")
 
@@ -98,11 +99,17 @@ def describe(estimator, arrays):
             "state_dict": [[key, encode(t.detach().cpu().numpy(), arrays)]
                            for key, t in state.items()],
         }
-    return {
+    description = {
         "class": name,
         "params": _params(estimator, name, arrays),
         "fitted": _fitted(estimator, BINNER_FITTED, arrays),
     }
+    # set_output(transform="pandas") is no parameter, but the next step may depend on
+    # the feature names it makes flow.
+    transform = getattr(estimator, "_sklearn_output_config", {}).get("transform")
+    if transform is not None:
+        description["output"] = transform
+    return description
 
 
 def rebuild(description, arrays, device):
@@ -125,6 +132,10 @@ def rebuild(description, arrays, device):
     estimator._validate_params()
     fitted = {key: decode(value, arrays) for key, value in description["fitted"].items()}
     if cls is HistoneBinner:
+        if "output" in description:
+            if description["output"] not in OUTPUTS:
+                raise ValueError(f"unknown set_output transform {description['output']!r}")
+            estimator.set_output(transform=description["output"])
         return _rebuild_binner(estimator, fitted)
     return _rebuild_network(estimator, fitted, description["state_dict"], arrays, device)
 
