@@ -118,9 +118,7 @@ def test_bare_binner_round_trip(data, tmp_path):
 def test_loading_never_unpickles(fitted_pipeline, data, tmp_path, monkeypatch):
     path = save_model(fitted_pipeline, tmp_path / "model.skdc")
 
-    def forbidden(*args, **kwargs):
-        raise AssertionError("load_model must not unpickle")
-
+    forbidden = _forbidden
     real_np_load = np.load
 
     def np_load(*args, allow_pickle=False, **kwargs):
@@ -237,11 +235,74 @@ def test_unknown_class_refused(fitted_pipeline, tmp_path):
         load_model(forged)
 
 
-@pytest.mark.parametrize("name", ["svm", "random_forest", "logistic", "gradient_boosting"])
-def test_baselines_refused(name, tmp_path):
-    with pytest.raises(TypeError, match="joblib"):
-        save_model(make_model(name), tmp_path / "baseline.skdc")
+BASELINES = [("classification", name) for name in ("svm", "random_forest", "logistic",
+                                                    "gradient_boosting")] + [
+    ("regression", name) for name in ("svm", "random_forest", "ridge", "gradient_boosting")]
+
+
+@pytest.mark.parametrize("task, name", BASELINES, ids=[f"{t[:5]}-{n}" for t, n in BASELINES])
+def test_baselines_round_trip_through_skops(task, name, data, tmp_path, monkeypatch):
+    pytest.importorskip("skops")
+    X, y = data
+    model = make_model(name, task=task, marks=5, random_state=0)
+    if name == "random_forest":
+        model.set_params(model__n_estimators=3, model__n_jobs=1)
+    if name == "gradient_boosting":
+        model.set_params(model__max_iter=3)
+    model.fit(X, y if task == "classification" else y + 0.01 * np.arange(len(y)))
+    path = save_model(model, tmp_path / "baseline.skdc")
+    monkeypatch.setattr(pickle, "load", _forbidden)
+    monkeypatch.setattr(pickle, "loads", _forbidden)
+    loaded = load_model(path)
+    _same_outputs(model, loaded, X)
+
+
+def _forbidden(*args, **kwargs):
+    raise AssertionError("load_model must not unpickle")
+
+
+class Unknown(StandardScaler):
+    """A class no model file trusts."""
+
+
+def test_untrusted_sklearn_types_refused(data, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = data
+    with pytest.raises(TypeError, match="test_model_files.Unknown") as excinfo:
+        save_model(Unknown().fit(X), tmp_path / "m.skdc")
+    _one_line(excinfo, "joblib")
     assert not list(tmp_path.iterdir())
+    # A forged file that carries one anyway (a valid checksum) is refused on load.
+    header = {"format": _archive.FORMAT_NAME, "format_version": FORMAT_VERSION,
+              "model": {"class": "skops", "member": "skops.skops"}}
+    forged = tmp_path / "forged.skdc"
+    _archive.write_archive(forged, header, {}, {"skops.skops": sio.dumps(Unknown().fit(X))})
+    with pytest.raises(ModelFileError, match="not trusted: .*Unknown"):
+        load_model(forged)
+
+
+def test_baselines_without_skops(tmp_path, data, monkeypatch):
+    from skdeepchrome.model_files import _skops
+
+    def missing(purpose):
+        raise ImportError(f"{purpose} needs skops: pip install 'skdeepchrome[skops]'")
+
+    monkeypatch.setattr(_skops, "_skops_io", missing)
+    model = make_model("logistic", marks=5).fit(*data)
+    with pytest.raises(TypeError, match="needs skops.*joblib") as excinfo:
+        save_model(model, tmp_path / "m.skdc")
+    _one_line(excinfo, "Pipeline")
+
+
+def test_network_in_a_foreign_pipeline_refused(data, tmp_path):
+    pytest.importorskip("skops")
+    from sklearn.pipeline import make_pipeline
+
+    X, y = data
+    model = make_pipeline(StandardScaler(), DeepChromeClassifier(5, n_filters=2,
+                                                                 hidden_sizes=(4,), **TINY))
+    with pytest.raises(TypeError, match="not trust.*DeepChromeClassifier"):
+        save_model(model.fit(X, y), tmp_path / "m.skdc")
 
 
 def test_code_parameters_refused(data, tmp_path):
@@ -261,8 +322,8 @@ def test_unfitted_and_foreign_refused(tmp_path):
 
     with pytest.raises(NotFittedError):
         save_model(DeepChromeClassifier(), tmp_path / "m.skdc")
-    with pytest.raises(TypeError, match="StandardScaler"):
-        save_model(StandardScaler().fit(np.ones((2, 2))), tmp_path / "m.skdc")
+    with pytest.raises(NotFittedError):
+        save_model(make_model("svm"), tmp_path / "m.skdc")
 
 
 def test_pipeline_cache_refused(fitted_pipeline, tmp_path):

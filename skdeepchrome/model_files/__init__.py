@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import _skops
 from ._archive import FORMAT_NAME, FORMAT_VERSION, read_archive, write_archive
-from ._estimators import describe, rebuild
+from ._estimators import ForeignClass, describe, rebuild
 from ._values import ModelFileError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
@@ -20,13 +21,15 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "load_model", "sav
 def save_model(estimator, path):
     """Write a fitted skdeepchrome model to ``path`` as a safe model file.
 
-    Storable are the neural estimators (:class:`~skdeepchrome.DeepChromeClassifier`,
-    :class:`~skdeepchrome.DeepChromeRegressor`,
+    Stored natively (JSON and plain arrays) are the neural estimators
+    (:class:`~skdeepchrome.DeepChromeClassifier`, :class:`~skdeepchrome.DeepChromeRegressor`,
     :class:`~skdeepchrome.AttentiveChromeClassifier`), :class:`~skdeepchrome.HistoneBinner`
     and ``Pipeline`` objects of them, such as
-    ``skdeepchrome.baselines.make_model("deepchrome")``. The file is written under a
-    temporary name and renamed into place, so ``path`` is never left half-written. The
-    training history (``history_``) and optimizer state are not stored.
+    ``skdeepchrome.baselines.make_model("deepchrome")``. Other scikit-learn models, such as
+    the baselines of :func:`~skdeepchrome.baselines.make_model`, are stored with
+    ``skops.io`` when skops is installed and they hold only trusted types. The file is
+    written under a temporary name and renamed into place, so ``path`` is never left
+    half-written. The training history (``history_``) and optimizer state are not stored.
 
     Parameters
     ----------
@@ -42,9 +45,11 @@ def save_model(estimator, path):
     Raises
     ------
     TypeError
-        For estimators not on the list (the scikit-learn baselines: use joblib for those
-        you trust) and parameters that are not data (callbacks, optimizer classes, a
-        ``RandomState``).
+        For models that cannot be stored safely (use joblib for those you trust): a
+        scikit-learn model without skops installed or with types outside the trusted
+        list, a neural network inside a pipeline with other steps than HistoneBinner,
+        and parameters that are not data (callbacks, optimizer classes, a
+        ``RandomState``, a pipeline ``memory``).
 
     Examples
     --------
@@ -61,8 +66,18 @@ def save_model(estimator, path):
     from ..datasets._atomic import atomic_path
 
     path = Path(path)
-    arrays = {}
-    model = describe(estimator, arrays)
+    arrays, blobs = {}, {}
+    try:
+        model = describe(estimator, arrays)
+    except ForeignClass as foreign:
+        arrays = {}
+        try:
+            model, blobs[_skops.MEMBER] = _skops.dump(estimator)
+        except TypeError as exc:
+            raise TypeError(
+                f"Cannot save {type(estimator).__name__} as a safe model file: {foreign}, "
+                f"and {exc}. For a model you trust, use joblib.dump / joblib.load."
+            ) from None
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -70,7 +85,7 @@ def save_model(estimator, path):
         "model": model,
     }
     with atomic_path(path) as part:
-        write_archive(part, header, arrays)
+        write_archive(part, header, arrays, blobs)
     return path
 
 
@@ -102,10 +117,14 @@ def load_model(path, *, device="cpu"):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file.")
-    header, arrays = read_archive(path)
+    header, arrays, blobs = read_archive(path)
     try:
+        if header["model"]["class"] == "skops":
+            return _skops.load(blobs[header["model"]["member"]])
         return rebuild(header["model"], arrays, str(device))
     except ModelFileError:
+        raise
+    except ImportError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: the model cannot be rebuilt: {exc}") from None

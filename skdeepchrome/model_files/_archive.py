@@ -7,8 +7,10 @@ Members, in this order:
     description (see :mod:`skdeepchrome.model_files._estimators`).
 ``arrays/<name>.npy``
     One plain numeric (or unicode) array each, read with ``allow_pickle=False``.
+``blobs/<name>``
+    Opaque bytes that one reader understands (the ``skops.io`` file of a baseline).
 ``sha256``
-    Hex digest over the JSON member's bytes, then each array member's name and bytes in
+    Hex digest over the JSON member's bytes, then every other member's name and bytes in
     name order: any edit of the payload is refused before anything is rebuilt.
 """
 
@@ -29,6 +31,7 @@ FORMAT_VERSION = 1
 HEADER = "skdeepchrome-model.json"
 CHECKSUM = "sha256"
 ARRAY_DIR = "arrays/"
+BLOB_DIR = "blobs/"
 
 
 def _digest(header_bytes, array_members):
@@ -45,10 +48,12 @@ def _npy_bytes(array):
     return buffer.getvalue()
 
 
-def write_archive(path, header, arrays):
-    """Write ``header`` (JSON-able dict) and ``arrays`` (name -> ndarray) to the open ``path``."""
+def write_archive(path, header, arrays, blobs=None):
+    """Write ``header`` (JSON-able dict), ``arrays`` (name -> ndarray) and ``blobs`` (name ->
+    bytes) to ``path``."""
     header_bytes = json.dumps(header, indent=1, allow_nan=False).encode()
     members = {f"{ARRAY_DIR}{name}.npy": _npy_bytes(a) for name, a in arrays.items()}
+    members.update({f"{BLOB_DIR}{name}": data for name, data in (blobs or {}).items()})
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(HEADER, header_bytes)
         for name in sorted(members):
@@ -72,7 +77,7 @@ def _not_a_zip(path):
 
 
 def read_archive(path, *, supported_version=FORMAT_VERSION):
-    """The header dict and arrays of the model file ``path``, checked; never unpickles."""
+    """The header dict, arrays and blobs of the model file ``path``, checked; never unpickles."""
     if not zipfile.is_zipfile(path):
         _refuse(path, _not_a_zip(path))
     try:
@@ -84,7 +89,8 @@ def read_archive(path, *, supported_version=FORMAT_VERSION):
             header = _parse_header(path, header_bytes, supported_version)
             if CHECKSUM not in names:
                 _refuse(path, "the model file has no checksum; it is truncated or was edited.")
-            members = {n: archive.read(n) for n in names if n.startswith(ARRAY_DIR)}
+            members = {n: archive.read(n) for n in names
+                       if n.startswith((ARRAY_DIR, BLOB_DIR))}
             expected = archive.read(CHECKSUM).decode("ascii", "replace").strip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
@@ -93,8 +99,10 @@ def read_archive(path, *, supported_version=FORMAT_VERSION):
     if _digest(header_bytes, members) != expected:
         _refuse(path, "checksum mismatch: the model file was edited or is damaged; refusing "
                 "to load it.")
-    return header, {n[len(ARRAY_DIR):-len(".npy")]: _read_array(path, n, b)
-                    for n, b in members.items()}
+    arrays = {n[len(ARRAY_DIR):-len(".npy")]: _read_array(path, n, b)
+              for n, b in members.items() if n.startswith(ARRAY_DIR)}
+    blobs = {n[len(BLOB_DIR):]: b for n, b in members.items() if n.startswith(BLOB_DIR)}
+    return header, arrays, blobs
 
 
 def _parse_header(path, header_bytes, supported_version):

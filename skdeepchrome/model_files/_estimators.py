@@ -32,14 +32,16 @@ BINNER_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_positions_"
                  "selected_marks_", "n_bins_out_", "mark_mean_", "mark_std_")
 
 
+class ForeignClass(TypeError):
+    """An estimator that is not one of :data:`CLASSES`."""
+
+
 def _class_name(estimator):
     cls = type(estimator)
     if CLASSES.get(cls.__name__) is not cls:
-        raise TypeError(
-            f"save_model stores skdeepchrome's own models ({', '.join(sorted(CLASSES))}), "
-            f"not {cls.__module__}.{cls.__qualname__}: a safe file cannot hold arbitrary "
-            "code. For a baseline (svm, random_forest, logistic, gradient_boosting) or any "
-            "other estimator you trust, use joblib.dump / joblib.load."
+        raise ForeignClass(
+            f"{cls.__module__}.{cls.__qualname__} is not one of skdeepchrome's own models "
+            f"({', '.join(sorted(CLASSES))})"
         )
     return cls.__name__
 
