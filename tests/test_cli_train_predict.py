@@ -54,8 +54,13 @@ def test_epigenome_folder_end_to_end(tmp_path):
     ((), "probability_high"),
     (("--model", "attentivechrome"), "probability_high"),
     (("--task", "regression"), "prediction"),
-], ids=["deepchrome", "attentivechrome", "regression"])
+    (("--model", "logistic"), "probability_high"),
+    (("--model", "svm"), "score_high"),
+    (("--model", "ridge", "--task", "regression"), "prediction"),
+], ids=["deepchrome", "attentivechrome", "regression", "logistic", "svm", "ridge"])
 def test_npz_end_to_end(npz, tmp_path, extra, column):
+    if "--model" in extra and extra[1] in ("logistic", "svm", "ridge"):
+        pytest.importorskip("skops")
     model, out = tmp_path / "model.skdc", tmp_path / "p.csv"
     assert _train(npz, model, *extra) == 0
     assert _predict(model, npz, out) == 0
@@ -67,11 +72,12 @@ def test_npz_end_to_end(npz, tmp_path, extra, column):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "--model", "svm"], "only the neural models"),
+    (["train", "--model", "nonsense"], "Unknown model 'nonsense'"),
+    (["train", "--model", "attentivechrome", "--task", "regression"], "classifier only"),
     (["train", "--data", "roadmap-sample"], "choose one with --epigenome"),
     (["train", "--out", "missing/model.skdc"], "does not exist"),
     (["predict", "--model", "genes.npz"], "not a skdeepchrome model file"),
-], ids=["baseline", "two-epigenomes", "no-folder", "not-a-model"])
+], ids=["unknown-model", "wrong-task", "two-epigenomes", "no-folder", "not-a-model"])
 def test_errors_are_one_line_exit_2(argv, message, npz, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(npz.parent)
     defaults = {"--data": str(npz), "--out": str(tmp_path / "out")}
@@ -83,3 +89,15 @@ def test_errors_are_one_line_exit_2(argv, message, npz, tmp_path, monkeypatch, c
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and message in err and err.startswith(f"skdeepchrome {argv[0]}")
+
+
+def test_baseline_without_skops_fails_before_training(npz, tmp_path, monkeypatch, capsys):
+    from skdeepchrome.model_files import _skops
+
+    def missing(purpose):
+        raise ImportError(f"{purpose} needs skops: pip install 'skdeepchrome[skops]'")
+
+    monkeypatch.setattr(_skops, "_skops_io", missing)
+    monkeypatch.setattr("skdeepchrome.cli._data.read_data", None)  # never reached
+    assert _train(npz, tmp_path / "m.skdc", "--model", "svm") == 2
+    assert "saving --model svm needs skops" in capsys.readouterr().err

@@ -19,8 +19,9 @@ def add_parser(subparsers):
             "Load a model file with skdeepchrome.load_model (which never runs code from "
             "the file) and write, per gene, its id and the probability of the high class "
             "(column probability_high; one probability_<label> column per class for more "
-            "than two classes) or, for a regressor, the predicted log1p expression "
-            "(column prediction). The CSV is written whole or not at all."
+            "than two classes), for a classifier without probabilities (svm) its decision "
+            "score (score_high, positive for high), or for a regressor the predicted log1p "
+            "expression (column prediction). The CSV is written whole or not at all."
         ),
     )
     parser.add_argument("--model", type=Path, required=True,
@@ -37,7 +38,13 @@ def add_parser(subparsers):
 
 
 def high_class(classes):
-    """Index of the "high" label: one named high, else the largest (1 of 0/1, +1 of -1/+1)."""
+    """Index of the "high" label: one named high, else the largest (1 of 0/1, +1 of -1/+1).
+
+    Examples
+    --------
+    >>> high_class(["high", "low"]), high_class([-1, 1])
+    (0, 1)
+    """
     names = [str(c).lower() for c in classes]
     return names.index("high") if "high" in names else len(classes) - 1
 
@@ -51,13 +58,18 @@ def prediction_frame(model, X, gene_ids):
     if not is_classifier(model):
         frame["prediction"] = model.predict(X)
         return frame
-    proba = model.predict_proba(X)
     classes = model.classes_
+    if hasattr(model, "predict_proba"):
+        kind, scores = "probability", model.predict_proba(X)
+    else:  # an SVC without probability calibration
+        kind, scores = "score", model.decision_function(X)
+        if scores.ndim == 1:  # the score of classes_[1]; the other class's is its negative
+            scores = np.column_stack([-scores, scores])
     if len(classes) == 2:
-        frame["probability_high"] = proba[:, high_class(classes)]
+        frame[f"{kind}_high"] = scores[:, high_class(classes)]
     else:
         for i, label in enumerate(classes):
-            frame[f"probability_{label}"] = proba[:, i]
+            frame[f"{kind}_{label}"] = scores[:, i]
     return frame
 
 
