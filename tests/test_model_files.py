@@ -118,18 +118,7 @@ def test_bare_binner_round_trip(data, tmp_path):
 def test_loading_never_unpickles(fitted_pipeline, data, tmp_path, monkeypatch):
     path = save_model(fitted_pipeline, tmp_path / "model.skdc")
 
-    forbidden = _forbidden
-    real_np_load = np.load
-
-    def np_load(*args, allow_pickle=False, **kwargs):
-        if allow_pickle:
-            forbidden()
-        return real_np_load(*args, allow_pickle=False, **kwargs)
-
-    monkeypatch.setattr(pickle, "load", forbidden)
-    monkeypatch.setattr(pickle, "loads", forbidden)
-    monkeypatch.setattr(torch, "load", forbidden)
-    monkeypatch.setattr(np, "load", np_load)
+    _forbid_unpickling(monkeypatch)
     loaded = load_model(path)
     np.testing.assert_array_equal(loaded.predict_proba(data[0]),
                                   fitted_pipeline.predict_proba(data[0]))
@@ -251,14 +240,28 @@ def test_baselines_round_trip_through_skops(task, name, data, tmp_path, monkeypa
         model.set_params(model__max_iter=3)
     model.fit(X, y if task == "classification" else y + 0.01 * np.arange(len(y)))
     path = save_model(model, tmp_path / "baseline.skdc")
-    monkeypatch.setattr(pickle, "load", _forbidden)
-    monkeypatch.setattr(pickle, "loads", _forbidden)
+    _forbid_unpickling(monkeypatch)
     loaded = load_model(path)
     _same_outputs(model, loaded, X)
 
 
 def _forbidden(*args, **kwargs):
     raise AssertionError("load_model must not unpickle")
+
+
+def _forbid_unpickling(monkeypatch):
+    real_np_load = np.load
+
+    def np_load(*args, allow_pickle=False, **kwargs):
+        if allow_pickle:
+            _forbidden()
+        return real_np_load(*args, allow_pickle=False, **kwargs)
+
+    monkeypatch.setattr(pickle, "load", _forbidden)
+    monkeypatch.setattr(pickle, "loads", _forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", _forbidden)
+    monkeypatch.setattr(torch, "load", _forbidden)
+    monkeypatch.setattr(np, "load", np_load)
 
 
 class Unknown(StandardScaler):
@@ -368,3 +371,12 @@ def test_torch_device_parameter(data, tmp_path):
     loaded = _round_trip(model, tmp_path, device=torch.device("cpu"))
     assert loaded.device == "cpu"
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_zip_bomb_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(_archive, "MAX_CONTENT_BYTES", 1000)
+    path = tmp_path / "bomb.skdc"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_archive.HEADER, b" " * 5000)
+    with pytest.raises(ModelFileError, match="declares 5000 bytes"):
+        load_model(path)

@@ -32,6 +32,9 @@ HEADER = "skdeepchrome-model.json"
 CHECKSUM = "sha256"
 ARRAY_DIR = "arrays/"
 BLOB_DIR = "blobs/"
+#: More content than any model holds (DeepChrome's default network is ~3 MB): a file that
+#: declares more is refused before anything is decompressed (a "zip bomb").
+MAX_CONTENT_BYTES = 8 * 2**30
 
 
 def _digest(header_bytes, array_members):
@@ -83,6 +86,10 @@ def read_archive(path, *, supported_version=FORMAT_VERSION):
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            declared = sum(info.file_size for info in archive.infolist())
+            if declared > MAX_CONTENT_BYTES:
+                _refuse(path, f"the model file declares {declared} bytes of content, more "
+                        f"than a model file may hold ({MAX_CONTENT_BYTES}).")
             if HEADER not in names:
                 _refuse(path, f"not a skdeepchrome model file (a zip archive without {HEADER}).")
             header_bytes = archive.read(HEADER)
