@@ -1,5 +1,6 @@
 """save_model / load_model: identical predictions, and files that never run code."""
 
+import importlib.util
 import json
 import pickle
 import zipfile
@@ -329,11 +330,15 @@ def test_unfitted_and_foreign_refused(tmp_path):
         save_model(make_model("svm"), tmp_path / "m.skdc")
 
 
-def test_pipeline_cache_refused(fitted_pipeline, tmp_path):
+def test_pipeline_cache_refused(fitted_pipeline, data, tmp_path):
     cached = clone(fitted_pipeline).set_params(memory=str(tmp_path))
     cached.steps = fitted_pipeline.steps
     with pytest.raises(TypeError, match="memory=None"):
         save_model(cached, tmp_path / "m.skdc")
+    if importlib.util.find_spec("skops") is not None:
+        baseline = make_model("logistic", marks=5).set_params(memory=str(tmp_path))
+        with pytest.raises(TypeError, match="memory=None"):
+            save_model(baseline.fit(*data), tmp_path / "m.skdc")
 
 
 def _forge(path, tmp_path, edit):

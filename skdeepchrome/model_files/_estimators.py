@@ -27,9 +27,10 @@ CLASSES = {
 NETWORK_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_bins_", "classes_",
                   "class_weights_", "y_mean_", "y_scale_", "n_epochs_", "best_epoch_",
                   "torch_threads_")
-OUTPUTS = ("default", "pandas", "polars")
 BINNER_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_positions_",
                  "selected_marks_", "n_bins_out_", "mark_mean_", "mark_std_")
+#: What ``set_output(transform=...)`` may be.
+OUTPUTS = ("default", "pandas", "polars")
 
 
 class ForeignClass(TypeError):
@@ -73,13 +74,21 @@ def _params(estimator, name, arrays, skip=()):
 
 
 def _fitted(estimator, names, arrays):
-    return {key: encode(getattr(estimator, key), arrays)
-            for key in names if hasattr(estimator, key)}
+    encoded = {}
+    for key in names:
+        if hasattr(estimator, key):
+            try:
+                encoded[key] = encode(getattr(estimator, key), arrays)
+            except NotStorable as exc:
+                raise TypeError(f"{type(estimator).__name__}'s fitted {key} cannot be "
+                                f"stored in a safe model file: it is {exc}.") from None
+    return encoded
 
 
 def describe(estimator, arrays):
     """The JSON description of fitted ``estimator``; its arrays are added to ``arrays``."""
     name = _class_name(estimator)
+    check_is_fitted(estimator)
     if isinstance(estimator, Pipeline):
         # Every step's class first: a baseline is refused as such, not as unfitted.
         for _, part in estimator.steps:
@@ -89,7 +98,6 @@ def describe(estimator, arrays):
             "params": _params(estimator, name, arrays, skip=("steps",)),
             "steps": [[step, describe(part, arrays)] for step, part in estimator.steps],
         }
-    check_is_fitted(estimator)
     if isinstance(estimator, TorchHistoneEstimator):
         state = estimator.net_.module_.state_dict()
         return {

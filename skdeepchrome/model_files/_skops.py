@@ -46,6 +46,9 @@ def dump(estimator):
     except ImportError as exc:
         raise TypeError(str(exc)) from None
     check_is_fitted(estimator)
+    if getattr(estimator, "memory", None) is not None:
+        raise TypeError("its memory= cache holds pickles that a refit would load; set "
+                        "memory=None before saving")
     try:
         data = sio.dumps(estimator)
     except (TypeError, ValueError, AttributeError) as exc:
