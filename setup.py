@@ -12,9 +12,11 @@ extras = {
     "genomics": ["pyBigWig>=0.3.18", "pysam>=0.21"],
     "plot": ["matplotlib>=3.6"],
     "distributed": ["dask[distributed]>=2023.1"],
+    # save_model of the scikit-learn baselines (skops.io, with an explicit trusted list)
+    "skops": ["skops>=0.10"],
 }
 extras["test"] = sorted(
-    set(extras["genomics"] + extras["plot"] + extras["distributed"])
+    set(extras["genomics"] + extras["plot"] + extras["distributed"] + extras["skops"])
     | {"pytest>=7", "hypothesis>=6", "ruff>=0.5", "deeptools>=3.5"}
 )
 extras["docs"] = sorted(

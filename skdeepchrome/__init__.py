@@ -3,6 +3,7 @@
 from .binning import HistoneBinner
 from .estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
 from .layout import REMC_MARKS
+from .model_files import load_model, save_model
 
 __version__ = "0.1.0"
 
@@ -13,4 +14,6 @@ __all__ = [
     "HistoneBinner",
     "REMC_MARKS",
     "__version__",
+    "load_model",
+    "save_model",
 ]

@@ -1,0 +1,91 @@
+"""``skdeepchrome predict``: a saved model's predictions for a dataset, as a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import _data
+
+SPLITS = ("train", "valid", "test")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict with a model file from 'skdeepchrome train' and write a CSV",
+        description=(
+            "Load a model file with skdeepchrome.load_model (which never runs code from "
+            "the file) and write, per gene, its id and the probability of the high class "
+            "(column probability_high; one probability_<label> column per class for more "
+            "than two classes), for a classifier without probabilities (svm) its decision "
+            "score (score_high, positive for high), or for a regressor the predicted log1p "
+            "expression (column prediction). The CSV is written whole or not at all."
+        ),
+    )
+    parser.add_argument("--model", type=Path, required=True,
+                        help="model file written by 'skdeepchrome train' or save_model")
+    _data.add_arguments(parser, required_help="genes to predict: extracted dataset (.npz / "
+                        ".csv / .csv.gz), epigenome folder, root of them, or roadmap-sample")
+    parser.add_argument("--split", choices=SPLITS, default="test",
+                        help="with an epigenome folder: the split to predict (default test)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="CSV to write (e.g. predictions.csv)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def high_class(classes):
+    """Index of the "high" label: one named high, else the largest (1 of 0/1, +1 of -1/+1).
+
+    Examples
+    --------
+    >>> high_class(["high", "low"]), high_class([-1, 1])
+    (0, 1)
+    """
+    names = [str(c).lower() for c in classes]
+    return names.index("high") if "high" in names else len(classes) - 1
+
+
+def prediction_frame(model, X, gene_ids):
+    """Per gene: ``gene_id`` and the high-class probability (or the regression value)."""
+    import pandas as pd
+    from sklearn.base import is_classifier
+
+    frame = pd.DataFrame({"gene_id": np.asarray(gene_ids).astype(str)})
+    if not is_classifier(model):
+        frame["prediction"] = model.predict(X)
+        return frame
+    classes = model.classes_
+    if hasattr(model, "predict_proba"):
+        kind, scores = "probability", model.predict_proba(X)
+    else:  # an SVC without probability calibration
+        kind, scores = "score", model.decision_function(X)
+        if scores.ndim == 1:  # the score of classes_[1]; the other class's is its negative
+            scores = np.column_stack([-scores, scores])
+    if len(classes) == 2:
+        frame[f"{kind}_high"] = scores[:, high_class(classes)]
+    else:
+        for i, label in enumerate(classes):
+            frame[f"{kind}_{label}"] = scores[:, i]
+    return frame
+
+
+def run(args):
+    from ..datasets._atomic import atomic_path
+    from ..model_files import load_model
+
+    if not args.out.parent.is_dir():
+        raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
+                                "not exist.")
+    model = load_model(args.model)
+    loaded = _data.read_data(args.data, args.epigenome)
+    part = loaded[args.split] if "train" in loaded else loaded
+    frame = prediction_frame(model, part.data, part.gene_ids)
+    with atomic_path(args.out) as tmp:
+        frame.to_csv(tmp, index=False)
+    if not args.quiet:
+        print(f"{args.out}: predictions for {len(frame)} genes")
+    return 0
