@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..genome.bigwig import STATISTICS
-from ..genome.reads import MODES
+from ..genome.vocabulary import MODES, STATISTICS
 
 
 def add_parser(subparsers):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .chromosomes import match_chromosomes, require_shared_chromosomes
 from .parallel import run_tasks
+from .vocabulary import STATISTICS  # re-exported: its historical home
 from .windows import (
     as_tss_table,
     check_files,
@@ -18,9 +19,6 @@ from .windows import (
     window_bunch,
     window_starts,
 )
-
-#: Per-bin statistics of :func:`extract_signal`.
-STATISTICS = ("mean", "sum", "max", "min", "coverage")
 
 # Windows reduced at once: bounds the temporary (batch, window) array to a few MB.
 _BATCH = 128
