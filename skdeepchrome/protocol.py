@@ -26,6 +26,7 @@ from sklearn.utils import Bunch, check_random_state
 from .compare import (
     CEILING,
     REGRESSION_METRICS,
+    TEST_COLUMNS,
     TUNING_SCORE,
     ComparisonResult,
     check_binary_target,
@@ -41,7 +42,12 @@ from .compare import (
 )
 from .estimators._base import TorchHistoneEstimator
 from .layout import REMC_MARKS
-from .significance import paired_bootstrap_auc, wilcoxon_signed_rank
+from .significance import (
+    UNDEFINED,
+    bootstrap_p_value,
+    paired_bootstrap_auc,
+    wilcoxon_signed_rank,
+)
 
 SPLITS = ("train", "valid", "test")
 
@@ -141,6 +147,28 @@ def _splits(data, name, task="classification"):
     return out
 
 
+def check_epigenome(data, name="epigenome", task="classification"):
+    """Raise the error :func:`evaluate_epigenome` would, without training anything.
+
+    Checks that ``data`` has the three splits, each a finite matrix with one target per
+    gene (two shared classes, or a continuous target for regression). A command runs it
+    over every epigenome before the first fit, so a bad third epigenome fails at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> split = Bunch(data=np.ones((4, 10)), target=np.array([0, 1, 0, 1]))
+    >>> check_epigenome(Bunch(train=split, valid=split, test=split))
+    >>> bad = Bunch(data=np.full((4, 10), np.nan), target=split.target)
+    >>> check_epigenome(Bunch(train=split, valid=split, test=bad), "E003")
+    Traceback (most recent call last):
+    ...
+    ValueError: E003/test data contains NaN or infinity in 4 genes (rows [0 1 2 3]).
+    """
+    _splits(data, name, check_task(task))
+
+
 def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_state=None,
                        features="bins", name=None, task="classification"):
     """The paper's protocol on one epigenome; returns the raw rows and predictions.
@@ -215,8 +243,8 @@ def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
     """Paired bootstrap over genes of ``metric(a) - metric(b)`` for regression predictions.
 
     The regression counterpart of :func:`skdeepchrome.significance.paired_bootstrap_auc`:
-    returns the observed difference and the two-sided bootstrap p-value (twice the smaller
-    tail of the resampled differences around 0).
+    returns the observed difference and the two-sided bootstrap p-value
+    (:func:`~skdeepchrome.significance.bootstrap_p_value`, never below ``1 / (n_boot + 1)``).
 
     Examples
     --------
@@ -238,12 +266,7 @@ def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
     for _ in range(n_boot):
         rows = rng.randint(0, n, n)
         diffs.append(function(y_true[rows], pred_a[rows]) - function(y_true[rows], pred_b[rows]))
-    diffs = np.asarray(diffs)
-    diffs = diffs[np.isfinite(diffs)]
-    if not len(diffs):
-        return float(observed), float("nan")
-    p = 2 * min((diffs <= 0).mean(), (diffs >= 0).mean())
-    return float(observed), float(min(1.0, p))
+    return float(observed), bootstrap_p_value(diffs)
 
 
 def _epigenome_tests(table, predictions, reference, scoring, random_state,
@@ -252,8 +275,7 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
     units = table["epigenome"].unique()
     models = [m for m in dict.fromkeys(table["model"]) if m not in (reference, CEILING)]
     if reference not in set(table["model"]):
-        return pd.DataFrame(columns=["reference", "model", "metric", "test", "mean_difference",
-                                     "statistic", "p_value"])
+        return pd.DataFrame(columns=TEST_COLUMNS)
     if len(units) == 1 and task == "regression":
         ref = predictions[predictions["model"] == reference]
         for model in models:
@@ -263,7 +285,8 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
                                               n_boot=1000, random_state=random_state)
             rows.append(dict(reference=reference, model=model, metric=scoring[0],
                              test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p))
+                             mean_difference=diff, statistic=np.nan, p_value=p,
+                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
         return pd.DataFrame(rows)
     if len(units) == 1:
         ref = predictions[predictions["model"] == reference]
@@ -274,7 +297,8 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
                                            random_state=random_state)
             rows.append(dict(reference=reference, model=model, metric="roc_auc",
                              test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p))
+                             mean_difference=diff, statistic=np.nan, p_value=p,
+                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
         return pd.DataFrame(rows)
     for metric in scoring:
         wide = table[table["metric"] == metric].pivot(index="epigenome", columns="model",
@@ -284,7 +308,8 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
             rows.append(dict(reference=reference, model=model, metric=metric,
                              test="Wilcoxon signed-rank across epigenomes",
                              mean_difference=float((wide[reference] - wide[model]).mean()),
-                             statistic=stat, p_value=p))
+                             statistic=stat, p_value=p,
+                             note=UNDEFINED["wilcoxon"] if np.isnan(p) else ""))
     return pd.DataFrame(rows)
 
 
