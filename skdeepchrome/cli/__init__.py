@@ -14,6 +14,7 @@ import argparse
 import importlib
 import pickle
 import pkgutil
+import shlex
 import sys
 
 from .. import __version__
@@ -86,6 +87,8 @@ def main(argv=None):
         _say_error(exc.prog, f"{exc}{hint}")
         return USAGE_ERROR
     prog = f"skdeepchrome {args.command}"
+    # Recorded in reports: the command as typed (or as a caller of main passed it).
+    args.command_line = shlex.join(["skdeepchrome", *(sys.argv[1:] if argv is None else argv)])
     try:
         with each_warning_once(prog):
             return args.func(args) or 0

@@ -272,8 +272,7 @@ def _provenance(args):
                 f"genes {args.genes or DEFAULT_GENES}, seed {args.seed}")
     else:
         data = f"{args.data} (sha256 {data_fingerprint(args.data)})"
-    return {"command": " ".join(["skdeepchrome", *sys.argv[1:]]) if sys.argv[1:] else
-            "skdeepchrome compare", "seed": args.seed, "data": data, "versions": versions()}
+    return {"command": args.command_line, "seed": args.seed, "data": data, "versions": versions()}
 
 
 def _print_summary(result, out, written, seconds):
