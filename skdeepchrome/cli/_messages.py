@@ -18,6 +18,9 @@ _REWRITES = (
     (re.compile(r"\bpass marks="), "pass --marks"),
     (re.compile(r"\bpass format=\.?"), "pass --format."),
     (re.compile(r"\bn_jobs\b"), "--n-jobs"),
+    (re.compile(r"\bflank=(-?\d+)"), r"--flank \1"),
+    (re.compile(r"\bbin_size=(-?\d+)"), r"--bin-size \1"),
+    (re.compile(r"\bmin_mapq=(-?\d+)"), r"--min-mapq \1"),
     # numpy's refusal to unpickle is right; its hint (allow_pickle=True) is not for users.
     (re.compile(r"\(?Object arrays cannot be loaded when allow_pickle=False\)?\.?"),
      "(it holds Python objects; skdeepchrome reads only plain arrays and never unpickles "
