@@ -64,3 +64,32 @@ def test_help_within_half_a_second():
                        capture_output=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
         best = min(best, time.perf_counter() - start)
     assert best < 0.5, f"skdeepchrome --help took {best:.2f} s"
+
+
+def test_an_extraction_worker_imports_neither_pandas_nor_scikit_learn():
+    # What a joblib worker of extract_signal imports to run its tasks.
+    assert _modules_after("import skdeepchrome.genome.bigwig_reader") == set()
+
+
+def test_a_small_extraction_runs_in_this_process(monkeypatch, tmp_path):
+    pyBigWig = pytest.importorskip("pyBigWig")
+    import pandas as pd
+
+    from skdeepchrome.genome import bigwig
+
+    path = tmp_path / "k4.bw"
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader([("chr1", 100_000)])
+    bw.addEntries(["chr1"], [400], ends=[500], values=[2.0])
+    bw.close()
+    seen = []
+
+    def spy(function, tasks, *, n_jobs=None, **kwargs):
+        seen.append(n_jobs)
+        return [function(*task) for task in tasks]
+
+    monkeypatch.setattr(bigwig, "run_tasks", spy)
+    genes = pd.DataFrame({"gene_id": ["a", "b"], "chrom": ["chr1", "chr1"],
+                          "tss": [5000, 9000], "strand": ["+", "-"]})
+    bigwig.extract_signal(genes, {"H3K4me3": path}, n_jobs=2, progress=False)
+    assert seen == [1]  # two windows: starting workers would cost more than it saves
