@@ -240,7 +240,10 @@ def run(args):
     task = args.task
     regression = task == "regression"
     show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
-    common = dict(models=checked["models"], tune=args.tune, n_jobs=args.n_jobs,
+    models = checked["models"]
+    # The CNN is tested against the others; without it, the first model named is.
+    reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
+    common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
                   verbose=1 if show_bar else 0, task=task)
     if kind == "protocol":
