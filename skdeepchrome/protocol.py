@@ -14,6 +14,7 @@ and Spearman correlation; :func:`expression_target` turns epigenomes whose split
 from __future__ import annotations
 
 import time
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -169,8 +170,26 @@ def check_epigenome(data, name="epigenome", task="classification"):
     _splits(data, name, check_task(task))
 
 
+#: The epigenome a worker process loaded last, so that its next fit on the same epigenome
+#: (the next model) does not load it again: ``(key, data)``.
+_LOADED = [None, None]
+
+
+def _load(data, cache_key):
+    """Call a loader, reusing this process's last result for the same ``cache_key``."""
+    if not callable(data):
+        return data
+    if cache_key is not None and _LOADED[0] == cache_key:
+        return _LOADED[1]
+    loaded = data()
+    if cache_key is not None:
+        _LOADED[:] = [cache_key, loaded]  # one epigenome at a time: memory stays bounded
+    return loaded
+
+
 def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_state=None,
-                       features="bins", name=None, task="classification"):
+                       features="bins", name=None, task="classification", only=None,
+                       ceiling=True, cache_key=None):
     """The paper's protocol on one epigenome; returns the raw rows and predictions.
 
     Prefer :func:`paper_protocol`, which also summarises and tests. This is the unit of
@@ -186,14 +205,21 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     task : {"classification", "regression"}, default="classification"
         Regression reads each split's ``target`` as continuous (see
         :func:`expression_target`) and never adds a ceiling.
+    only : str, optional
+        Fit only this one of ``models`` (each still gets the seed it would get among all
+        of them): :func:`paper_protocol` makes one task per model and epigenome, so its
+        progress moves with every fit.
+    ceiling : bool, default=True
+        Add the ``ceiling`` rows when the test split carries a ``posterior``.
+    cache_key : hashable, optional
+        Reuse the epigenome this process loaded last under the same key.
 
     Returns
     -------
     rows : list of dict
     predictions : pandas.DataFrame
     """
-    if callable(data):
-        data = data()
+    data = _load(data, cache_key)
     task = check_task(task)
     name = name or data.get("epigenome", "epigenome")
     splits = _splits(data, name, task)
@@ -205,6 +231,8 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []
     for model_name, model in models.items():
+        if only is not None and model_name != only:
+            continue
         model = clone(model)
         start = time.perf_counter()
         if model_name in grids:
@@ -226,7 +254,7 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
                                              gene=np.arange(len(y_te)), y_true=y_te,
                                              score=score)))
     posterior = data["test"].get("posterior") if task == "classification" else None
-    if posterior is not None:
+    if posterior is not None and ceiling:
         posterior = np.asarray(posterior, dtype=float)
         for metric, value in metric_values(y_te, posterior, (posterior > 0.5).astype(int),
                                            scoring).items():
@@ -235,7 +263,8 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
         predictions.append(pd.DataFrame(dict(model=CEILING, epigenome=name,
                                              gene=np.arange(len(y_te)), y_true=y_te,
                                              score=posterior)))
-    return rows, pd.concat(predictions, ignore_index=True)
+    empty = pd.DataFrame(columns=["model", "epigenome", "gene", "y_true", "score"])
+    return rows, pd.concat(predictions, ignore_index=True) if predictions else empty
 
 
 def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
@@ -313,6 +342,20 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
     return pd.DataFrame(rows)
 
 
+def _model_names(models, task):
+    """The names ``models`` (None, a comma-separated string, names or a dict) stands for."""
+    from .baselines import model_names
+
+    if models is None:
+        return list(model_names(task))
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    names = list(models.keys()) if isinstance(models, dict) else list(models)
+    if not names:
+        raise ValueError("No models to compare.")
+    return names
+
+
 def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
                    random_state=None, features="bins", reference="deepchrome", scheduler=None,
                    verbose=1, task="classification"):
@@ -361,15 +404,23 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     scoring = check_scoring(scoring, task)
     seed = None if random_state is None else int(
         check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    names_of_models = _model_names(models, task)
+    run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
+    # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
+    # each fit, and a worker usually fits the next model on the epigenome it has loaded.
     tasks = [
         delayed(evaluate_epigenome)(source, models, scoring=scoring, tune=tune,
-                                    random_state=seed, features=features, name=name, task=task)
+                                    random_state=seed, features=features, name=name, task=task,
+                                    only=model, ceiling=model == names_of_models[-1],
+                                    cache_key=(run, name))
         for name, source in items
+        for model in names_of_models
     ]
     outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc="epigenomes")
+                        desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
+    _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
     table = pd.DataFrame([row for rows, _ in outputs for row in rows])
-    predictions = pd.concat([pred for _, pred in outputs], ignore_index=True)
+    predictions = pd.concat([pred for _, pred in outputs if len(pred)], ignore_index=True)
     tests = _epigenome_tests(table, predictions, reference, scoring, seed, task)
     info = dict(protocol="train / valid / test (DeepChrome paper)", task=task, epigenomes=names,
                 scoring=list(scoring), tune=bool(tune), random_state=random_state,

@@ -236,3 +236,39 @@ def test_library_callers_still_see_worker_warnings():
         assert run_tasks([delayed(warn_and_square)(i) for i in range(3)], n_jobs=1,
                          verbose=0) == [0, 1, 4]
     assert [str(w.message) for w in caught] == ["stopped early: no improvement in 5 epochs"]
+
+
+def test_progress_moves_per_fit(monkeypatch):
+    import skdeepchrome.protocol as protocol
+    from skdeepchrome.protocol import paper_protocol
+
+    counted, real = [], protocol.run_tasks
+
+    def spy(tasks, **kwargs):
+        tasks = list(tasks)
+        counted.append((len(tasks), kwargs["desc"]))
+        return real(tasks, **kwargs)
+
+    monkeypatch.setattr(protocol, "run_tasks", spy)
+    loads = []
+
+    def epigenome(seed):
+        loads.append(seed)
+        X, y = make_signal(40, seed=seed)
+        from sklearn.utils import Bunch
+
+        return Bunch(**{s: Bunch(data=X, target=y) for s in ("train", "valid", "test")})
+
+    result = paper_protocol({"A": lambda: epigenome(1), "B": lambda: epigenome(2)},
+                            models=["logistic", "svm"], reference="logistic", verbose=0,
+                            n_jobs=1)
+    assert counted == [(4, "fits (2 models x 2 epigenomes)")]
+    assert loads == [1, 2]  # each epigenome loaded once for its two fits
+    assert len(result.table) == 2 * 2 * 3
+
+
+def test_no_progress_bar_unless_stderr_is_a_terminal_or_asked(tmp_path, captured):
+    argv = ["compare", "--genes", "60,30,30", "--models", "lr", "--out", str(tmp_path / "o")]
+    assert main(argv) == 130
+    assert main([*argv, "--progress"]) == 130
+    assert [call["verbose"] for call in captured] == [0, 1]
