@@ -47,7 +47,7 @@ def _roc_panel(ax, panel, models, colours, ceiling, title, inset=True):
         # The curves separate near the top-left corner; the inset magnifies that part.
         zoom = ax.inset_axes([0.5, 0.07, 0.47, 0.43])
         at = [np.interp(0.3, *curves[m]) for m in curves]
-        zoom.set(xlim=(0, 0.3), ylim=(max(0.0, min(at) - 0.08), 1.005))
+        zoom.set(xlim=(-0.005, 0.3), ylim=(max(0.0, min(at) - 0.08), 1.015))
         zoom.tick_params(labelsize=6)
         zoom.set_title("zoom", fontsize=7, pad=2)
         indicator = ax.indicate_inset_zoom(zoom, edgecolor="grey")
@@ -207,6 +207,7 @@ def plot_model_scores(result, metric=None, ax=None):
                    **_CEILING_STYLE)
     ax.set_yticks(range(len(models)), [model_label(m) for m in reversed(models)])
     ax.set_ylim(-0.6, len(models) - 0.4)
+    ax.margins(x=0.08)  # a point at a limit (AUC 1.0) is drawn whole, not halved
     ax.set_xlabel(label)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
