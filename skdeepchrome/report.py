@@ -154,7 +154,7 @@ def _markdown(result, pictures):
 
 
 def _html(result, pictures, folder):
-    from . import html_report as h
+    from . import _html_page as h
 
     intro = [h.paragraph(_headline(result))]
     if "ceiling" in set(result.table["model"]):

@@ -321,7 +321,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
             top = [result.marks[i] for i in np.argsort(share)[::-1][:2]]
             print(f"optimal input for {class_name(result.target_class)}: mostly "
                   f"{' and '.join(top)}")
-    from ..interpretation_report import write_interpretation_report
+    from .._interpretation_report import write_interpretation_report
 
     written += write_interpretation_report(
         out, description=description, importance=importance, scoring=scoring,

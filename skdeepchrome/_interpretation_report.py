@@ -41,7 +41,7 @@ def write_interpretation_report(folder, *, description, importance, scoring, n_g
     list of str
         The names written.
     """
-    from . import html_report as h
+    from . import _html_page as h
 
     folder = Path(folder)
     shown = importance[["mark", "importance", "sd"]].copy()
