@@ -272,3 +272,35 @@ def test_no_progress_bar_unless_stderr_is_a_terminal_or_asked(tmp_path, captured
     assert main(argv) == 130
     assert main([*argv, "--progress"]) == 130
     assert [call["verbose"] for call in captured] == [0, 1]
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "report"
+    argv = [sys.executable, "-m", "skdeepchrome", "compare", "--genes", "3000,1000,1000",
+            "--models", "cnn,rf", "--n-jobs", "2", "--out", str(out)]
+    # SIGINT at its default: a shell's background job would otherwise ignore it.
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    children = []
+    deadline = time.monotonic() + 60
+    while len(children) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                  text=True).stdout.split()
+    if process.poll() is not None or len(children) < 2:
+        process.kill()
+        pytest.skip("the comparison did not start its workers in time on this machine")
+    time.sleep(2)  # the workers are fitting
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "skdeepchrome compare: interrupted: nothing written"
+    assert "Traceback" not in err and not out.exists()
+    time.sleep(2)
+    assert not [c for c in children if Path(f"/proc/{c}").exists()]
