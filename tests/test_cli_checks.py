@@ -304,3 +304,13 @@ def test_a_real_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
     assert "Traceback" not in err and not out.exists()
     time.sleep(2)
     assert not [c for c in children if Path(f"/proc/{c}").exists()]
+
+
+def test_interpret_recognises_a_picture_and_knows_marks(tmp_path, capsys):
+    fake = tmp_path / "data.csv"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    assert main(["interpret", "--data", str(fake), "--out", str(tmp_path / "o")]) == 2
+    assert "a PNG image" in one_line_error(capsys, "interpret")
+    assert main(["interpret", "--marks", "A,B", "--out", str(tmp_path / "o")]) == 2
+    assert "--marks applies to --data" in one_line_error(capsys, "interpret")
+    assert not (tmp_path / "o").exists()

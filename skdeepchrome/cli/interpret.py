@@ -27,6 +27,9 @@ def add_parser(subparsers):
     parser.add_argument("--data", type=Path,
                         help="epigenome folder (train/valid/test CSVs) or an extracted dataset "
                         "(.npz / .csv / .csv.gz); default: simulated genes")
+    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
+                        help="the mark columns of --data CSV files, in file order, when they "
+                        "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
     parser.add_argument("--model", type=Path,
                         help="a fitted model saved with joblib (default: train one)")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-interpret"),
@@ -79,7 +82,24 @@ def load_split(args):
                                     random_state=args.seed + 1)
         return (train.data, train.target, test.data, test.target, train.marks, 5000,
                 f"simulated {train.cell_type} genes ({n_train} train, {n_test} test)")
-    loaded = load_dataset(args.data)
+    from ._messages import check_npz_file, check_text_file
+
+    if not args.data.exists():
+        raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
+    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
+    if is_npz:
+        check_npz_file(args.data)
+    else:
+        files = [args.data] if args.data.is_file() else sorted(args.data.glob("*.csv*"))
+        for path in files:
+            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
+    options = {}
+    if args.marks is not None:
+        if is_npz:
+            raise ValueError(f"--marks applies to CSV files; {args.data} records its own "
+                             "marks.")
+        options["marks"] = tuple(m.strip() for m in args.marks.split(",") if m.strip())
+    loaded = load_dataset(args.data, **options)
     if isinstance(loaded, RemcCollection):
         raise ValueError(
             f"{args.data} holds several epigenomes {list(loaded.folders)[:5]}; pass one "
@@ -153,6 +173,8 @@ def check_options(args):
     """One-line errors for options that are wrong whatever the data."""
     if args.data is None:
         _genes(args.genes)
+        if args.marks is not None:
+            raise ValueError("--marks applies to --data CSV files.")
     elif args.genes != DEFAULT_GENES or args.cell_type is not None:
         raise ValueError(f"--genes and --cell-type set the simulated genes; they do not apply "
                          f"with --data {args.data}.")
