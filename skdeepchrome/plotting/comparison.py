@@ -44,10 +44,15 @@ def _roc_panel(ax, panel, models, colours, ceiling, title, inset=True):
         curves[model] = (fpr, tpr)
     targets = [ax]
     if inset and len(curves) > 1:
-        # The curves separate near the top-left corner; the inset magnifies that part.
-        zoom = ax.inset_axes([0.5, 0.07, 0.47, 0.43])
-        at = [np.interp(0.3, *curves[m]) for m in curves]
-        zoom.set(xlim=(-0.005, 0.3), ylim=(max(0.0, min(at) - 0.08), 1.015))
+        # The curves separate at small false positive rates, where a gene called high
+        # is most often right; the inset magnifies that stretch (FPR 0.05 to 0.2) over
+        # exactly the TPR range the curves span there.
+        zoom = ax.inset_axes([0.4, 0.05, 0.57, 0.52])
+        low_x, high_x = 0.05, 0.2
+        low_y = min(np.interp(low_x, *curves[m]) for m in curves)
+        high_y = max(np.interp(high_x, *curves[m]) for m in curves)
+        pad = 0.05 * max(high_y - low_y, 0.05)
+        zoom.set(xlim=(low_x, high_x), ylim=(max(-0.01, low_y - pad), min(1.02, high_y + pad)))
         zoom.tick_params(labelsize=6)
         zoom.set_title("zoom", fontsize=7, pad=2)
         indicator = ax.indicate_inset_zoom(zoom, edgecolor="grey")
