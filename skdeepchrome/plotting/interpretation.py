@@ -41,8 +41,8 @@ def _check_map(values, marks):
     return values, marks
 
 
-def _mark_tss(ax, vertical=True):
-    (ax.axvline if vertical else ax.axhline)(0.0, color="black", lw=0.8, ls="--")
+def _mark_tss(ax, vertical=True, color="black"):
+    (ax.axvline if vertical else ax.axhline)(0.0, color=color, lw=0.8, ls="--")
 
 
 def plot_marks_by_bins(
@@ -98,7 +98,8 @@ def plot_marks_by_bins(
         cmap=cmap or ("RdBu_r" if diverging else "viridis"), vmin=vmin, vmax=vmax,
         extent=(-edge, edge, len(marks) - 0.5, -0.5),
     )
-    _mark_tss(ax)
+    # Black vanishes on viridis's dark end, white on a diverging map's white zero.
+    _mark_tss(ax, color="black" if diverging else "white")
     ax.set_yticks(np.arange(len(marks)), marks)
     ax.set_xlabel("Position relative to TSS (kb)")
     if title:
