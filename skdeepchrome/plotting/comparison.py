@@ -25,6 +25,13 @@ def _colours(models):
     return {m: palette[i % len(palette)] for i, m in enumerate(models)}
 
 
+def _line_width(model, models):
+    """From 3.2 points for the best model down to 1.0 for the last."""
+    if len(models) < 2:
+        return 1.5
+    return 3.2 - 2.2 * models.index(model) / (len(models) - 1)
+
+
 def _ordered(result):
     """``(models best first, ceiling present)`` of a result."""
     models = list(getattr(result, "ranked_models", result.models))
@@ -64,8 +71,11 @@ def _roc_panel(ax, panel, models, colours, ceiling, title, inset=True):
         targets.append(zoom)
     for target in targets:
         for model, (fpr, tpr) in curves.items():
-            style = _CEILING_STYLE if model == CEILING else dict(color=colours[model], lw=1.3)
-            target.plot(fpr, tpr, zorder=3, **style)
+            style = _CEILING_STYLE if model == CEILING else dict(color=colours[model],
+                                                                lw=_line_width(model, models))
+            # The ceiling on top; the models best first, each narrower than the one before,
+            # so that identical curves show as nested stripes instead of hiding each other.
+            target.plot(fpr, tpr, zorder=5 if model == CEILING else 3, **style)
         target.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
     # Limits a little beyond [0, 1], and the spines behind the curves: a curve along an
     # axis (AUC 1.0) stays visible instead of vanishing into the frame.
@@ -149,7 +159,8 @@ def plot_roc_curves(result, ax=None):
         else:
             text = (f"{model_label(model)}: mean AUC {np.mean(values):.3f} "
                     f"({', '.join(f'{v:.3f}' for v in values)})")
-        style = _CEILING_STYLE if model == CEILING else dict(color=colours[model], lw=1.3)
+        style = _CEILING_STYLE if model == CEILING else dict(color=colours[model],
+                                                            lw=_line_width(model, models))
         handles.append(Line2D([], [], **style))
         labels.append(text)
     # Outside the panels, below them: never over a curve, never clipped.
