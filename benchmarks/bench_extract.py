@@ -3,20 +3,26 @@
 Writes a synthetic genome (several chromosomes), ``--tracks`` bigWig tracks of
 variable-length intervals with gaps (values on a 1/8 grid, so both tools' arithmetic is
 exact and outputs can be compared bit for bit), and ``--genes`` genes on both strands as
-BED6. Times ``read_tss`` + ``extract_signal(..., n_jobs=2)`` against
-``computeMatrix reference-point --referencePoint TSS -b F -a F --binSize B
---averageTypeBins mean --missingDataAsZero -p 2`` and prints the medians, their ratio and
-whether the matrices are identical (computeMatrix's 6-decimal text output parsed back to
-float32).
+BED6. Times ``read_tss`` + ``extract_signal`` with ``n_jobs=1`` and ``n_jobs=2``, each
+cold (the first call in a fresh Python process, after ``import skdeepchrome.genome``: lazy
+imports and starting the worker processes count) and warm (the next calls in that
+process), against ``computeMatrix reference-point --referencePoint TSS -b F -a F
+--binSize B --averageTypeBins mean --missingDataAsZero -p N`` on the same threads, and
+prints whether the matrices are identical (computeMatrix's 6-decimal text output parsed
+back to float32).
 
     python benchmarks/bench_extract.py [--genes 20000] [--tracks 5] [--repeats 3]
-        [--cm-repeats 1] [--genome-mb 480] [--workdir DIR]
+        [--cm-repeats 1] [--cold-repeats 3] [--genome-mb 480] [--workdir DIR]
+        [--no-computematrix]
+    python benchmarks/bench_extract.py --genes 4000 --genome-mb 100   # the small case
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import os
 import platform
 import shutil
 import statistics
@@ -27,8 +33,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from skdeepchrome.genome import extract_signal, read_tss
 
 
 def chromosome_sizes(total_mb, n_chroms=6):
@@ -74,18 +78,40 @@ def write_genes(path, chroms, n_genes, seed):
             fh.write(f"{chrom}\t{start}\t{end}\tgene{i:05d}\t0\t{strand}\n")
 
 
-def run_ours(genes, tracks, flank, bin_size):
+def run_ours(genes, tracks, flank, bin_size, n_jobs=2):
+    from skdeepchrome.genome import extract_signal, read_tss
+
     table = read_tss(genes)
     return extract_signal(table, tracks, flank=flank, bin_size=bin_size, statistic="mean",
-                          n_jobs=2, progress=False)
+                          n_jobs=n_jobs, progress=False)
 
 
-def run_computematrix(genes, tracks, flank, bin_size, out):
+def time_in_fresh_process(genes, tracks, flank, bin_size, n_jobs, repeats):
+    """``[cold, warm, warm, ...]`` seconds of extraction calls in a new Python process."""
+    code = (
+        "import json, sys, time\n"
+        "import skdeepchrome.genome\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from bench_extract import run_ours\n"
+        "times = []\n"
+        f"for _ in range({repeats + 1}):\n"
+        "    t = time.perf_counter()\n"
+        f"    run_ours({str(genes)!r}, {({k: str(v) for k, v in tracks.items()})!r}, "
+        f"{flank}, {bin_size}, n_jobs={n_jobs})\n"
+        "    times.append(time.perf_counter() - t)\n"
+        "print(json.dumps(times))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env=dict(os.environ))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_computematrix(genes, tracks, flank, bin_size, out, threads=2):
     subprocess.run(
         ["computeMatrix", "reference-point", "--referencePoint", "TSS", "-b", str(flank),
          "-a", str(flank), "--binSize", str(bin_size), "--averageTypeBins", "mean",
          "--missingDataAsZero", "-R", str(genes), "-S", *map(str, tracks.values()),
-         "-o", str(out), "-p", "2", "--quiet"],
+         "-o", str(out), "-p", str(threads), "--quiet"],
         check=True,
     )
 
@@ -110,7 +136,13 @@ def main():
     parser.add_argument("--bin-size", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cm-repeats", type=int, default=1)
+    parser.add_argument("--cold-repeats", type=int, default=3,
+                        help="fresh processes per n_jobs setting (the cold time is their "
+                        "median)")
     parser.add_argument("--workdir", default=None, help="keep the files here (reused if present)")
+    parser.add_argument("--no-computematrix", action="store_true",
+                        help="time skdeepchrome only; compare outputs with a computeMatrix.gz "
+                        "left in --workdir by an earlier run")
     args = parser.parse_args()
     if shutil.which("computeMatrix") is None:
         sys.exit("computeMatrix not found: pip install deeptools")
@@ -133,30 +165,41 @@ def main():
           f"{args.genes} genes, {args.tracks} bigWig tracks ({size_mb:.0f} MB), "
           f"+/-{args.flank} bp in {args.bin_size}-bp bins; setup {setup:.1f} s")
 
-    ours_times, cm_times = [], []
-    ours = None
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        ours = run_ours(genes, tracks, args.flank, args.bin_size)
-        ours_times.append(time.perf_counter() - t)
+    # Fresh processes alternate between n_jobs=1 and 2, so that a burst of load on a shared
+    # machine falls on both; the cold figure is the median over --cold-repeats processes.
+    runs = {1: [], 2: []}
+    for _ in range(args.cold_repeats):
+        for n in (1, 2):
+            runs[n].append(time_in_fresh_process(genes, tracks, args.flank, args.bin_size, n,
+                                                 args.repeats))
+    timings = {n: [statistics.median(r[0] for r in runs[n])]
+               + [t for r in runs[n] for t in r[1:]] for n in runs}
     out = workdir / "computeMatrix.gz"
-    for _ in range(args.cm_repeats):
-        t = time.perf_counter()
-        run_computematrix(genes, tracks, args.flank, args.bin_size, out)
-        cm_times.append(time.perf_counter() - t)
+    cm_times = {1: [float("nan")], 2: [float("nan")]}
+    for threads in () if args.no_computematrix else (1, 2):
+        cm_times[threads] = []
+        for _ in range(args.cm_repeats):
+            t = time.perf_counter()
+            run_computematrix(genes, tracks, args.flank, args.bin_size, out, threads)
+            cm_times[threads].append(time.perf_counter() - t)
 
+    ours = run_ours(genes, tracks, args.flank, args.bin_size)
     names, theirs = read_computematrix(out)
     rows = {g: i for i, g in enumerate(ours.gene_ids)}
     mine = ours.data[[rows[name] for name in names]]
     identical = len(names) == len(ours.gene_ids) and np.array_equal(mine, theirs)
     max_diff = float(np.abs(mine - theirs).max()) if len(names) else float("nan")
 
-    ours_median, cm_median = statistics.median(ours_times), statistics.median(cm_times)
-    print(f"skdeepchrome extract_signal (n_jobs=2): median {ours_median:.2f} s over "
-          f"{args.repeats} runs {[round(t, 2) for t in ours_times]}")
-    print(f"computeMatrix reference-point -p 2:     median {cm_median:.2f} s over "
-          f"{args.cm_repeats} run(s) {[round(t, 2) for t in cm_times]}")
-    print(f"speed-up: {cm_median / ours_median:.1f}x")
+    for n, times in timings.items():
+        cold, warm = times[0], statistics.median(times[1:])
+        cm = statistics.median(cm_times[n])
+        print(f"extract_signal n_jobs={n}: cold {cold:.2f} s (median of {args.cold_repeats} "
+              f"processes {[round(r[0], 2) for r in runs[n]]}), warm median {warm:.2f} s; "
+              f"computeMatrix -p {n}: {cm:.2f} s "
+              f"({cm / cold:.1f}x cold, {cm / warm:.1f}x warm)")
+    verdict = "not slower" if timings[2][0] <= timings[1][0] * 1.05 else "SLOWER"
+    print(f"cold n_jobs=2 vs n_jobs=1: {timings[2][0]:.2f} s vs {timings[1][0]:.2f} s "
+          f"({verdict})")
     print(f"outputs identical: {identical} ({len(names)} of {len(ours.gene_ids)} genes in "
           f"computeMatrix's output; max |difference| {max_diff:.3g})")
 

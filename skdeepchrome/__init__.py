@@ -1,11 +1,24 @@
-"""skdeepchrome: DeepChrome as a scikit-learn citizen."""
+"""skdeepchrome: DeepChrome as a scikit-learn citizen.
 
-from .binning import HistoneBinner
-from .estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
-from .layout import REMC_MARKS
-from .model_files import load_model, save_model
+The public names are imported on first use (PEP 562): ``import skdeepchrome`` stays fast
+and torch is imported only when a neural estimator is, so the command line, the genome
+readers and the datasets start without it.
+"""
+
+from importlib import import_module
 
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it.
+_LAZY = {
+    "AttentiveChromeClassifier": ".estimators",
+    "DeepChromeClassifier": ".estimators",
+    "DeepChromeRegressor": ".estimators",
+    "HistoneBinner": ".binning",
+    "REMC_MARKS": ".layout",
+    "load_model": ".model_files",
+    "save_model": ".model_files",
+}
 
 __all__ = [
     "AttentiveChromeClassifier",
@@ -17,3 +30,15 @@ __all__ = [
     "load_model",
     "save_model",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

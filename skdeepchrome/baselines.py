@@ -34,34 +34,16 @@ from .estimators import DeepChromeClassifier
 from .estimators.attentivechrome import AttentiveChromeClassifier
 from .estimators.deepchrome_regressor import DeepChromeRegressor
 from .layout import REMC_MARKS
+from .model_names import (  # noqa: F401  (re-exported: their historical home)
+    BASELINE_NAMES,
+    MODEL_NAMES,
+    OPTIONAL_MODEL_NAMES,
+    REGRESSION_MODEL_NAMES,
+    TASKS,
+    model_names,
+)
 
-#: Models a classification comparison runs by default, in report order (the CNN first).
-MODEL_NAMES = ("deepchrome", "svm", "random_forest", "logistic", "gradient_boosting")
-BASELINE_NAMES = MODEL_NAMES[1:]
-#: Classification models :func:`make_model` knows but a comparison runs only when named
-#: (AttentiveChrome trains several times slower than the CNN).
-OPTIONAL_MODEL_NAMES = ("attentivechrome",)
-#: Models a regression comparison runs by default, in report order.
-REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
-TASKS = ("classification", "regression")
 FEATURE_SETTINGS = ("bins", "marks")
-
-
-def model_names(task="classification", *, optional=False):
-    """Model names of ``task``: the default comparison, plus the optional ones if asked.
-
-    Examples
-    --------
-    >>> model_names("regression")
-    ('deepchrome', 'svm', 'random_forest', 'ridge', 'gradient_boosting')
-    >>> model_names(optional=True)[-1]
-    'attentivechrome'
-    """
-    if task == "classification":
-        return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())
-    if task == "regression":
-        return REGRESSION_MODEL_NAMES
-    raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
 
 
 def _binner(features, marks):

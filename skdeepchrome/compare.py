@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from .baselines import MODEL_NAMES, TASKS, default_param_grids, make_model, model_names  # noqa: F401
 from .layout import REMC_MARKS, infer_marks
-from .significance import corrected_resampled_ttest
+from .significance import UNDEFINED, bootstrap_auc, corrected_resampled_ttest, minimum_wilcoxon_p
 
 #: Metrics the harness computes: those on a continuous score and those on predicted labels.
 SCORE_METRICS = {"roc_auc": roc_auc_score, "average_precision": average_precision_score}
@@ -45,6 +45,13 @@ LABEL_METRICS = {
     "f1": f1_score,
 }
 CEILING = "ceiling"
+#: Fewer test genes than this per fold or epigenome and the report warns that the tests and
+#: intervals rest on too little data.
+MIN_TEST_GENES = 100
+#: Resamples of the bootstrap interval of each model's AUC.
+INTERVAL_RESAMPLES = 1000
+TEST_COLUMNS = ["reference", "model", "metric", "test", "mean_difference", "statistic",
+                "p_value", "note"]
 
 
 def _correlation(function):
@@ -300,17 +307,41 @@ def execution(scheduler):
             client.close()
 
 
+def _recording_warnings(function, *args, **kwargs):
+    """Call ``function`` and return ``(result, warnings)`` instead of printing them.
+
+    A worker process has its own stderr: left alone, every fit would print its warnings
+    there, inside the progress bar, once per fit. Returned to the parent, each can be
+    issued there once.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
 def run_tasks(tasks, *, n_jobs=None, scheduler=None, verbose=1, desc="fits"):
-    """Run ``delayed`` tasks with joblib (or Dask); results in task order, with progress."""
-    tasks = list(tasks)
+    """Run ``delayed`` tasks with joblib (or Dask); results in task order, with progress.
+
+    Warnings raised in the tasks (in whichever process) are issued again here, once per
+    distinct message, after the progress bar is closed.
+    """
+    tasks = [(_recording_warnings, (function, *args), kwargs)
+             for function, args, kwargs in tasks]
     if scheduler is not None and n_jobs is None:
         n_jobs = -1
+    results, caught = [], {}
     with execution(scheduler) if scheduler is not None else nullcontext():
         parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-        results = []
-        for result in tqdm(parallel(tasks), total=len(tasks), desc=desc, disable=not verbose,
-                           leave=False):
-            results.append(result)
+        with tqdm(total=len(tasks), desc=desc, disable=not verbose, leave=False,
+                  unit="fit", smoothing=0) as bar:
+            for result, raised in parallel(tasks):
+                results.append(result)
+                for category, message in raised:
+                    caught.setdefault((category, message), None)
+                bar.update(1)
+    for category, message in caught:
+        warnings.warn(message, category, stacklevel=2)
     return results
 
 
@@ -353,6 +384,80 @@ class ComparisonResult:
         self.reference = reference
         self.info = info
         self.task = task
+        self._intervals = None
+        self.tests = self._in_rank_order(tests)
+
+    def _in_rank_order(self, tests):
+        """The tests ordered as the summary: by metric, then by the model's rank."""
+        tests = tests.copy()
+        if "note" not in tests.columns:
+            tests["note"] = ""
+        tests["note"] = tests["note"].fillna("")
+        if not len(tests):
+            return tests.reindex(columns=TEST_COLUMNS)
+        rank = {m: i for i, m in enumerate(self.ranked_models)}
+        metric = {m: i for i, m in enumerate(self.metrics)}
+        key = tests["metric"].map(metric).fillna(len(metric)) * 1000 + tests["model"].map(
+            rank).fillna(999)
+        return tests.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    @property
+    def ranked_models(self):
+        """The models (not the ceiling), best first: the order of every table and picture."""
+        return [m for m in self._ranked_summary().index if m != CEILING]
+
+    @property
+    def intervals(self):
+        """Bootstrap 95 % interval of each model's mean ROC AUC over units.
+
+        Genes are resampled within each fold or epigenome, the AUC recomputed per unit and
+        averaged, :data:`INTERVAL_RESAMPLES` times; the interval is the 2.5th and 97.5th
+        percentile. Empty for regression.
+        """
+        if self._intervals is None:
+            rows = {}
+            if self.task != "regression" and "roc_auc" in self.metrics:
+                seed = self.info.get("random_state")
+                for model, group in self.predictions.groupby("model", sort=False):
+                    per_unit = [
+                        bootstrap_auc(part["y_true"].to_numpy(), part["score"].to_numpy(),
+                                      n_boot=INTERVAL_RESAMPLES,
+                                      random_state=None if seed is None else int(seed) + i)
+                        for i, (_, part) in enumerate(group.groupby(self.unit, sort=True))
+                    ]
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resamples
+                        mean = np.nanmean(np.vstack(per_unit), axis=0)
+                    mean = mean[np.isfinite(mean)]
+                    low, high = (np.percentile(mean, [2.5, 97.5]) if len(mean)
+                                 else (np.nan, np.nan))
+                    rows[model] = {"roc_auc_ci_low": low, "roc_auc_ci_high": high}
+            self._intervals = pd.DataFrame.from_dict(
+                rows, orient="index", columns=["roc_auc_ci_low", "roc_auc_ci_high"])
+        return self._intervals
+
+    @property
+    def caveats(self):
+        """Plain sentences on what the data cannot support (printed and in the report)."""
+        notes = []
+        counts = self.predictions.groupby(["model", self.unit]).size()
+        if len(counts) and counts.min() < MIN_TEST_GENES:
+            notes.append(
+                f"only {int(counts.min())} test genes per {self.unit} (fewer than "
+                f"{MIN_TEST_GENES}): too few to support a test; read p-values and intervals "
+                "as rough."
+            )
+        n_units = self.table[self.unit].nunique()
+        if len(self.tests) and self.tests["test"].str.startswith("Wilcoxon").any():
+            smallest = minimum_wilcoxon_p(n_units)
+            if smallest > 0.05:
+                notes.append(
+                    f"with {n_units} epigenomes no two-sided Wilcoxon signed-rank p-value can "
+                    f"fall below {smallest:.3g}; 6 or more epigenomes are needed to reach 0.05."
+                )
+        for note in dict.fromkeys(n for n in self.tests.get("note", []) if n):
+            notes.append(f"{note}: its p-value is reported as NaN.")
+        return notes
 
     @property
     def metrics(self):
@@ -364,6 +469,12 @@ class ComparisonResult:
 
     @property
     def summary(self):
+        summary = self._ranked_summary()
+        if len(self.intervals):
+            summary = summary.join(self.intervals)
+        return summary
+
+    def _ranked_summary(self):
         rows = {}
         primary = self.metrics[0]
         for model, group in self.table.groupby("model", sort=False):
@@ -400,6 +511,11 @@ class ComparisonResult:
                 f"{m:.{digits}f}" + ("" if np.isnan(s) else f" ± {s:.{digits}f}")
                 for m, s in zip(mean, sd)
             ]
+        if "roc_auc_ci_low" in summary:
+            out["roc_auc 95% CI"] = [
+                "" if np.isnan(lo) else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+                for lo, hi in zip(summary["roc_auc_ci_low"], summary["roc_auc_ci_high"])
+            ]
         if self.unit == "epigenome" and self.table[self.unit].nunique() > 1:
             out[f"{self.metrics[0]} median"] = summary[f"{self.metrics[0]}_median"].map(
                 lambda v: f"{v:.{digits}f}")
@@ -413,11 +529,16 @@ class ComparisonResult:
         lines = [_markdown_table(self.summary_table().reset_index())]
         if len(self.tests):
             lines += ["", f"Paired tests of `{self.reference}` against each model:", ""]
-            tests = self.tests.copy()
-            for column in ("mean_difference", "statistic", "p_value"):
-                tests[column] = tests[column].map(lambda v: f"{v:.4g}")
-            lines.append(_markdown_table(tests))
+            lines.append(_markdown_table(self.tests_table()))
         return "\n".join(lines)
+
+    def tests_table(self):
+        """The tests as display strings (``n/a`` for an undefined test), in rank order."""
+        tests = self.tests.copy()
+        for column in ("mean_difference", "statistic"):
+            tests[column] = tests[column].map(lambda v: "n/a" if pd.isna(v) else f"{v:.4g}")
+        tests["p_value"] = tests["p_value"].map(format_p)
+        return tests
 
     def __str__(self):
         return self.summary_table().to_string()
@@ -434,27 +555,24 @@ class ComparisonResult:
         }
 
     def save(self, out_dir, *, plots=True):
-        """Write CSV, JSON, Markdown and (with matplotlib) PNG reports into ``out_dir``.
+        """Write CSV, JSON, Markdown, HTML and (with matplotlib) PNG reports into ``out_dir``.
 
-        A regression has no ROC curves; its picture is ``<first metric>_bars.png``.
+        See :func:`skdeepchrome.report.write_report`; a regression has no ROC curves.
         """
         from .report import write_report
 
-        if self.task != "regression":
-            return write_report(self, out_dir, plots=plots)
-        written = write_report(self, out_dir, plots=False)
-        if plots:
-            from pathlib import Path
+        return write_report(self, out_dir, plots=plots)
 
-            from .datasets._atomic import atomic_path
-            from .plotting import plot_auc_bars
 
-            metric = self.metrics[0]
-            path = Path(out_dir) / f"{metric}_bars.png"
-            with atomic_path(path) as part:
-                plot_auc_bars(self, metric=metric).savefig(part, dpi=120, format="png")
-            written[path.name] = path
-        return written
+def format_p(p):
+    """A p-value for reading: three significant digits, ``n/a`` when undefined.
+
+    Examples
+    --------
+    >>> format_p(0.000999), format_p(float("nan")), format_p(0.25)
+    ('0.000999', 'n/a', '0.25')
+    """
+    return "n/a" if p is None or pd.isna(p) else f"{p:.3g}"
 
 
 def _records(frame):
@@ -472,8 +590,7 @@ def paired_fold_tests(table, reference, scoring, n_train, n_test):
     """Corrected resampled t-tests of ``reference`` against every other model."""
     rows = []
     if reference not in set(table["model"]):
-        return pd.DataFrame(columns=["reference", "model", "metric", "test",
-                                     "mean_difference", "statistic", "p_value"])
+        return pd.DataFrame(columns=TEST_COLUMNS)
     for metric in scoring:
         wide = table[table["metric"] == metric].pivot(index="fold", columns="model",
                                                       values="value")
@@ -484,7 +601,8 @@ def paired_fold_tests(table, reference, scoring, n_train, n_test):
             t, p = corrected_resampled_ttest(diff, n_train, n_test)
             rows.append(dict(reference=reference, model=model, metric=metric,
                              test="corrected resampled t-test (Nadeau & Bengio 2003)",
-                             mean_difference=diff.mean(), statistic=t, p_value=p))
+                             mean_difference=diff.mean(), statistic=t, p_value=p,
+                             note=UNDEFINED["t-test"] if np.isnan(p) else ""))
     return pd.DataFrame(rows)
 
 

@@ -14,6 +14,7 @@ and Spearman correlation; :func:`expression_target` turns epigenomes whose split
 from __future__ import annotations
 
 import time
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from sklearn.utils import Bunch, check_random_state
 from .compare import (
     CEILING,
     REGRESSION_METRICS,
+    TEST_COLUMNS,
     TUNING_SCORE,
     ComparisonResult,
     check_binary_target,
@@ -41,7 +43,12 @@ from .compare import (
 )
 from .estimators._base import TorchHistoneEstimator
 from .layout import REMC_MARKS
-from .significance import paired_bootstrap_auc, wilcoxon_signed_rank
+from .significance import (
+    UNDEFINED,
+    bootstrap_p_value,
+    paired_bootstrap_auc,
+    wilcoxon_signed_rank,
+)
 
 SPLITS = ("train", "valid", "test")
 
@@ -141,8 +148,48 @@ def _splits(data, name, task="classification"):
     return out
 
 
+def check_epigenome(data, name="epigenome", task="classification"):
+    """Raise the error :func:`evaluate_epigenome` would, without training anything.
+
+    Checks that ``data`` has the three splits, each a finite matrix with one target per
+    gene (two shared classes, or a continuous target for regression). A command runs it
+    over every epigenome before the first fit, so a bad third epigenome fails at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> split = Bunch(data=np.ones((4, 10)), target=np.array([0, 1, 0, 1]))
+    >>> check_epigenome(Bunch(train=split, valid=split, test=split))
+    >>> bad = Bunch(data=np.full((4, 10), np.nan), target=split.target)
+    >>> check_epigenome(Bunch(train=split, valid=split, test=bad), "E003")
+    Traceback (most recent call last):
+    ...
+    ValueError: E003/test data contains NaN or infinity in 4 genes (rows [0 1 2 3]).
+    """
+    _splits(data, name, check_task(task))
+
+
+#: The epigenome a worker process loaded last, so that its next fit on the same epigenome
+#: (the next model) does not load it again: ``(key, data)``.
+_LOADED = [None, None]
+
+
+def _load(data, cache_key):
+    """Call a loader, reusing this process's last result for the same ``cache_key``."""
+    if not callable(data):
+        return data
+    if cache_key is not None and _LOADED[0] == cache_key:
+        return _LOADED[1]
+    loaded = data()
+    if cache_key is not None:
+        _LOADED[:] = [cache_key, loaded]  # one epigenome at a time: memory stays bounded
+    return loaded
+
+
 def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_state=None,
-                       features="bins", name=None, task="classification"):
+                       features="bins", name=None, task="classification", only=None,
+                       ceiling=True, cache_key=None):
     """The paper's protocol on one epigenome; returns the raw rows and predictions.
 
     Prefer :func:`paper_protocol`, which also summarises and tests. This is the unit of
@@ -158,14 +205,21 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     task : {"classification", "regression"}, default="classification"
         Regression reads each split's ``target`` as continuous (see
         :func:`expression_target`) and never adds a ceiling.
+    only : str, optional
+        Fit only this one of ``models`` (each still gets the seed it would get among all
+        of them): :func:`paper_protocol` makes one task per model and epigenome, so its
+        progress moves with every fit.
+    ceiling : bool, default=True
+        Add the ``ceiling`` rows when the test split carries a ``posterior``.
+    cache_key : hashable, optional
+        Reuse the epigenome this process loaded last under the same key.
 
     Returns
     -------
     rows : list of dict
     predictions : pandas.DataFrame
     """
-    if callable(data):
-        data = data()
+    data = _load(data, cache_key)
     task = check_task(task)
     name = name or data.get("epigenome", "epigenome")
     splits = _splits(data, name, task)
@@ -177,6 +231,8 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []
     for model_name, model in models.items():
+        if only is not None and model_name != only:
+            continue
         model = clone(model)
         start = time.perf_counter()
         if model_name in grids:
@@ -198,7 +254,7 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
                                              gene=np.arange(len(y_te)), y_true=y_te,
                                              score=score)))
     posterior = data["test"].get("posterior") if task == "classification" else None
-    if posterior is not None:
+    if posterior is not None and ceiling:
         posterior = np.asarray(posterior, dtype=float)
         for metric, value in metric_values(y_te, posterior, (posterior > 0.5).astype(int),
                                            scoring).items():
@@ -207,7 +263,8 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
         predictions.append(pd.DataFrame(dict(model=CEILING, epigenome=name,
                                              gene=np.arange(len(y_te)), y_true=y_te,
                                              score=posterior)))
-    return rows, pd.concat(predictions, ignore_index=True)
+    empty = pd.DataFrame(columns=["model", "epigenome", "gene", "y_true", "score"])
+    return rows, pd.concat(predictions, ignore_index=True) if predictions else empty
 
 
 def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
@@ -215,8 +272,8 @@ def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
     """Paired bootstrap over genes of ``metric(a) - metric(b)`` for regression predictions.
 
     The regression counterpart of :func:`skdeepchrome.significance.paired_bootstrap_auc`:
-    returns the observed difference and the two-sided bootstrap p-value (twice the smaller
-    tail of the resampled differences around 0).
+    returns the observed difference and the two-sided bootstrap p-value
+    (:func:`~skdeepchrome.significance.bootstrap_p_value`, never below ``1 / (n_boot + 1)``).
 
     Examples
     --------
@@ -238,12 +295,7 @@ def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
     for _ in range(n_boot):
         rows = rng.randint(0, n, n)
         diffs.append(function(y_true[rows], pred_a[rows]) - function(y_true[rows], pred_b[rows]))
-    diffs = np.asarray(diffs)
-    diffs = diffs[np.isfinite(diffs)]
-    if not len(diffs):
-        return float(observed), float("nan")
-    p = 2 * min((diffs <= 0).mean(), (diffs >= 0).mean())
-    return float(observed), float(min(1.0, p))
+    return float(observed), bootstrap_p_value(diffs)
 
 
 def _epigenome_tests(table, predictions, reference, scoring, random_state,
@@ -252,8 +304,7 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
     units = table["epigenome"].unique()
     models = [m for m in dict.fromkeys(table["model"]) if m not in (reference, CEILING)]
     if reference not in set(table["model"]):
-        return pd.DataFrame(columns=["reference", "model", "metric", "test", "mean_difference",
-                                     "statistic", "p_value"])
+        return pd.DataFrame(columns=TEST_COLUMNS)
     if len(units) == 1 and task == "regression":
         ref = predictions[predictions["model"] == reference]
         for model in models:
@@ -263,7 +314,8 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
                                               n_boot=1000, random_state=random_state)
             rows.append(dict(reference=reference, model=model, metric=scoring[0],
                              test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p))
+                             mean_difference=diff, statistic=np.nan, p_value=p,
+                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
         return pd.DataFrame(rows)
     if len(units) == 1:
         ref = predictions[predictions["model"] == reference]
@@ -274,7 +326,8 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
                                            random_state=random_state)
             rows.append(dict(reference=reference, model=model, metric="roc_auc",
                              test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p))
+                             mean_difference=diff, statistic=np.nan, p_value=p,
+                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
         return pd.DataFrame(rows)
     for metric in scoring:
         wide = table[table["metric"] == metric].pivot(index="epigenome", columns="model",
@@ -284,8 +337,23 @@ def _epigenome_tests(table, predictions, reference, scoring, random_state,
             rows.append(dict(reference=reference, model=model, metric=metric,
                              test="Wilcoxon signed-rank across epigenomes",
                              mean_difference=float((wide[reference] - wide[model]).mean()),
-                             statistic=stat, p_value=p))
+                             statistic=stat, p_value=p,
+                             note=UNDEFINED["wilcoxon"] if np.isnan(p) else ""))
     return pd.DataFrame(rows)
+
+
+def _model_names(models, task):
+    """The names ``models`` (None, a comma-separated string, names or a dict) stands for."""
+    from .baselines import model_names
+
+    if models is None:
+        return list(model_names(task))
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    names = list(models.keys()) if isinstance(models, dict) else list(models)
+    if not names:
+        raise ValueError("No models to compare.")
+    return names
 
 
 def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
@@ -336,15 +404,23 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     scoring = check_scoring(scoring, task)
     seed = None if random_state is None else int(
         check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    names_of_models = _model_names(models, task)
+    run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
+    # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
+    # each fit, and a worker usually fits the next model on the epigenome it has loaded.
     tasks = [
         delayed(evaluate_epigenome)(source, models, scoring=scoring, tune=tune,
-                                    random_state=seed, features=features, name=name, task=task)
+                                    random_state=seed, features=features, name=name, task=task,
+                                    only=model, ceiling=model == names_of_models[-1],
+                                    cache_key=(run, name))
         for name, source in items
+        for model in names_of_models
     ]
     outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc="epigenomes")
+                        desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
+    _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
     table = pd.DataFrame([row for rows, _ in outputs for row in rows])
-    predictions = pd.concat([pred for _, pred in outputs], ignore_index=True)
+    predictions = pd.concat([pred for _, pred in outputs if len(pred)], ignore_index=True)
     tests = _epigenome_tests(table, predictions, reference, scoring, seed, task)
     info = dict(protocol="train / valid / test (DeepChrome paper)", task=task, epigenomes=names,
                 scoring=list(scoring), tune=bool(tune), random_state=random_state,

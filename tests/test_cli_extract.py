@@ -98,7 +98,7 @@ def test_extract_remc_csv(files, capsys):
         (["--out", "{tmp}/x.npz", "--track", "A={k4}", "--reads", "A={k4}"], "given both"),
         (["--out", "{tmp}/x.npz", "--track", "A={tmp}/nope.bw"], r"nope\.bw does not exist"),
         (["--out", "{tmp}/x.npz", "--track", "A={k4}", "--flank", "150"],
-         "flank=150 is not a multiple"),
+         "--flank 150 is not a multiple"),
         (["--out", "{tmp}/nofolder/x.npz", "--track", "A={k4}"], "does not exist"),
         (["--out", "{tmp}/x.npz"], "give at least one --track"),
     ],

@@ -20,6 +20,7 @@ TOY = Path(__file__).resolve().parents[2] / "shared" / "data" / "deepchrome_toy"
 QUICK = ["--fast", "--ig-steps", "8", "--repeats", "2", "--quiet"]
 GRADIENT_FILES = {"class_optimal_inputs.csv", "class_optimal_inputs.png",
                   "attributions_by_position.csv", "attributions.png", "mark_attribution.csv"}
+REPORT_FILES = {"report.md", "report.html", ".skdeepchrome-files"}
 ANY_MODEL_FILES = {"mark_importance.csv", "mark_importance.png", "mark_profiles.csv",
                    "mark_profiles.png"}
 
@@ -41,7 +42,8 @@ def simulated_run(tmp_path_factory):
 def test_simulated_run_writes_pictures_and_tables(simulated_run):
     code, out = simulated_run
     assert code == 0
-    assert {p.name for p in out.iterdir()} == GRADIENT_FILES | ANY_MODEL_FILES | {"model.joblib"}
+    assert {p.name for p in out.iterdir()} == GRADIENT_FILES | ANY_MODEL_FILES | REPORT_FILES | {
+        "model.joblib"}
     optimal = pd.read_csv(out / "class_optimal_inputs.csv")
     assert optimal["target_class"].drop_duplicates().tolist() == [1, 0]  # high first
     assert len(optimal) == 2 * 5 * 100 and (optimal["value"] >= 0).all()
@@ -69,7 +71,8 @@ def test_loaded_model_on_an_npz_dataset(simulated_run, tmp_path):
                  "--out", str(out), "--no-plots", *QUICK])
     assert code == 0
     names = {p.name for p in out.iterdir()}
-    assert names == {n for n in GRADIENT_FILES | ANY_MODEL_FILES if n.endswith(".csv")}
+    assert names == {n for n in GRADIENT_FILES | ANY_MODEL_FILES if n.endswith(".csv")
+                     } | REPORT_FILES
     profiles = pd.read_csv(out / "mark_profiles.csv")
     assert profiles["n_genes"].groupby(profiles["class"]).first().sum() == 30  # 25 % held out
 
@@ -85,7 +88,7 @@ def test_a_model_without_gradients_gets_what_applies(tmp_path, capsys):
     code = main(["interpret", "--data", str(path), "--model", str(tmp_path / "forest.joblib"),
                  "--out", str(out), "--repeats", "2"])
     assert code == 0
-    assert {p.name for p in out.iterdir()} == ANY_MODEL_FILES
+    assert {p.name for p in out.iterdir()} == ANY_MODEL_FILES | REPORT_FILES
     assert "no gradient-based pictures" in capsys.readouterr().out
 
 

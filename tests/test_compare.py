@@ -143,11 +143,12 @@ def test_paper_protocol_on_one_epigenome_uses_a_bootstrap(tmp_path):
     written = result.save(tmp_path / "report")
     names = {p.name for p in written.values()}
     assert names == {"results.csv", "summary.csv", "tests.csv", "predictions.csv.gz",
-                     "report.json", "report.md", "roc_curves.png", "auc_bars.png"}
+                     "report.json", "report.md", "report.html", "roc_curves.png",
+                     "roc_auc_by_model.png"}
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["unit"] == "epigenome" and report["summary"][0]["model"] == "ceiling"
     assert "| deepchrome |" in (tmp_path / "report" / "report.md").read_text()
-    for png in ("roc_curves.png", "auc_bars.png"):
+    for png in ("roc_curves.png", "roc_auc_by_model.png"):
         assert (tmp_path / "report" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list((tmp_path / "report").glob(".*tmp"))
 

@@ -171,7 +171,7 @@ def test_paper_protocol_regresses_expression_and_reports(tmp_path):
     assert row.mean_difference == pytest.approx(r2_score(ref.y_true, ref.score)
                                                 - r2_score(ridge.y_true, ridge.score))
     written = result.save(tmp_path / "report")
-    assert {"r2_bars.png", "summary.csv", "report.json"} <= set(written)
+    assert {"r2_by_model.png", "summary.csv", "report.json"} <= set(written)
     assert "roc_curves.png" not in written
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["info"]["task"] == "regression"

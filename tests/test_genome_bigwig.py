@@ -233,6 +233,7 @@ def test_parallel_tasks_land_in_the_right_rows(random_fixture, monkeypatch):
     serial = extract_signal(table, tracks, flank=1000, bin_size=100, progress=False)
     # Tiny tasks and chunks: many tasks, run out of order by two threads.
     monkeypatch.setattr(bigwig, "split_tasks", lambda chunks: [[c] for c in chunks])
+    monkeypatch.setattr(bigwig, "SERIAL_BELOW", 0)  # parallel, however small
     monkeypatch.setattr(bigwig, "plan_chunks",
                         lambda starts, width: [(i, i + 1) for i in range(len(starts))])
     with parallel_config(backend="threading"):

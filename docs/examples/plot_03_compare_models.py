@@ -30,7 +30,7 @@ from skdeepchrome.baselines import make_model
 from skdeepchrome.compare import compare_models
 from skdeepchrome.datasets.simulated_epigenome import simulated_collection
 from skdeepchrome.datasets.simulator import make_histone_dataset
-from skdeepchrome.plotting import plot_auc_bars, plot_roc_curves
+from skdeepchrome.plotting import plot_model_scores, plot_roc_curves
 from skdeepchrome.protocol import paper_protocol
 
 models = {
@@ -69,10 +69,10 @@ print(result.tests[result.tests["metric"] == "roc_auc"]
 # %%
 # Pictures
 # --------
-# :mod:`skdeepchrome.plotting` draws the held-out ROC curves (each gene predicted once,
-# pooled over folds; the ceiling dashed) and the AUC of every model on every fold.
+# :mod:`skdeepchrome.plotting` draws the held-out ROC curves (one panel per fold; the
+# ceiling dashed) and every model's AUC as a point with its bootstrap 95 % interval.
 fig_roc = plot_roc_curves(result)
-fig_bars = plot_auc_bars(result)
+fig_scores = plot_model_scores(result)
 
 # %%
 # The paper's protocol over several epigenomes
@@ -93,7 +93,7 @@ print(protocol.tests[protocol.tests["metric"] == "roc_auc"]
 # With three epigenomes the smallest p-value a two-sided Wilcoxon test can give is 0.25,
 # so none of these can be significant: the test needs tens of epigenomes, as in the
 # release's 56. A single epigenome gets a paired bootstrap over its test genes instead.
-fig_protocol = plot_auc_bars(protocol)
+fig_protocol = plot_model_scores(protocol)
 
 # %%
 # The report on disk

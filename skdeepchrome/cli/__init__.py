@@ -2,17 +2,42 @@
 
 Each sub-command lives in its own module of this package and exposes
 ``add_parser(subparsers)``, which registers the sub-command and sets ``func`` to the
-callable that runs it. This module only wires them together.
+callable that runs it. This module only wires them together, and gives every command
+the same manners: an error is one line of its own, naming the command's flags, with
+exit status 2; each distinct warning is shown once; Ctrl-C ends the workers and says
+that nothing was written (exit status 130).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pickle
 import pkgutil
+import shlex
 import sys
 
 from .. import __version__
+from ._messages import in_cli_terms
+from ._warnings import each_warning_once
+
+#: Exit status of a usage or input error (argparse's), and of an interrupt (128 + SIGINT).
+USAGE_ERROR, INTERRUPTED = 2, 130
+
+
+class UsageError(Exception):
+    """A mistake in the command line itself, raised by the parser instead of exiting."""
+
+    def __init__(self, prog, message):
+        super().__init__(message)
+        self.prog = prog
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (no usage block) and do not exit."""
+
+    def error(self, message):
+        raise UsageError(self.prog, message)
 
 
 def _command_modules():
@@ -23,7 +48,7 @@ def _command_modules():
 
 def build_parser():
     """Return the argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="skdeepchrome",
         description="DeepChrome and its baselines on histone-modification data.",
     )
@@ -34,16 +59,48 @@ def build_parser():
     return parser
 
 
+def _say_error(prog, message):
+    # A progress bar may own the current line: start a fresh one so the error stands alone.
+    fresh = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{fresh}{prog}: error: {message}", file=sys.stderr)
+
+
+def _end_workers():
+    """Stop joblib's reusable process pool, so no worker outlives an interrupt."""
+    if "joblib" not in sys.modules:
+        return  # nothing ran in parallel
+    # Private to loky, but the only handle on the pool that joblib reuses between calls.
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=False, kill_workers=True)
+
+
 def main(argv=None):
     """Run the command line; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return args.func(args) or 0
-    except (ValueError, FileNotFoundError, KeyError, ImportError) as exc:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        hint = f" (see {exc.prog} --help)" if "--help" not in str(exc) else ""
+        _say_error(exc.prog, f"{exc}{hint}")
+        return USAGE_ERROR
+    prog = f"skdeepchrome {args.command}"
+    # Recorded in reports: the command as typed (or as a caller of main passed it).
+    args.command_line = shlex.join(["skdeepchrome", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        with each_warning_once(prog):
+            return args.func(args) or 0
+    except KeyboardInterrupt:
+        _end_workers()
+        print(f"\n{prog}: interrupted: nothing written", file=sys.stderr)
+        return INTERRUPTED
+    except (ValueError, OSError, KeyError, ImportError, pickle.UnpicklingError) as exc:
         # Bad input is the user's to fix: one clear line, not a traceback.
-        print(f"skdeepchrome {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        _say_error(prog, in_cli_terms(" ".join(str(message).split())))
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

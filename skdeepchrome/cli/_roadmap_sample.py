@@ -60,31 +60,34 @@ def check_window(args):
 
 def run_real_sample(args, common):
     """The main job's real-data part: the sample through the protocol, its own report."""
+    from ..output_folder import StagedFolder
+    from ..report import own_files
     from ..roadmap_comparison import compare_roadmap_sample
 
     start = time.perf_counter()
     result = compare_roadmap_sample(window=window(args), **common)
     out = Path(args.out) / REAL_FOLDER
-    written = result.save(out, plots=not args.no_plots)
+    with StagedFolder(out, own=own_files()) as stage:
+        result.save(stage.path, plots=not args.no_plots)
+        written = stage.commit()
     if not args.quiet:
         show(result, out, written, time.perf_counter() - start)
     return result
 
 
-def finish(result, args, start):
-    """``--data roadmap-sample``: per-epigenome tests, the report and its table."""
+def add_per_epigenome_tests(result, args):
+    """``--data roadmap-sample``: paired bootstraps within each epigenome (a Wilcoxon test
+    across two epigenomes can never reach 0.05), and the window in the report."""
     from ..roadmap_comparison import per_epigenome_tests
 
     result.tests = per_epigenome_tests(result, random_state=args.seed)
-    result.info.update(data=SAMPLE_NAME, window=list(window(args)))
-    written = result.save(args.out, plots=not args.no_plots)
-    if not args.quiet:
-        show(result, args.out, written, time.perf_counter() - start)
-    return 0
+    result.info.update(window=list(window(args)))
 
 
 def show(result, out, written, seconds):
     """Print a real-sample result: the table, then each epigenome's paired tests."""
+    from ..report import format_p
+
     print(f"\nReal data, {SAMPLE_NAME}: Roadmap read counts of 600 genes in E003 (H1) and "
           f"E123 (K562), train / valid / test 200 / 200 / 200, window "
           f"{result.info['window']} bp; {seconds:.0f} s. Not pooled with simulated data.")
@@ -98,5 +101,5 @@ def show(result, out, written, seconds):
         print(f"\n{first['test'].iloc[0]}, {result.reference} vs:")
         for row in first.itertuples():
             print(f"  {row.epigenome}  {row.model:<18} difference {row.mean_difference:+.4f}"
-                  f"   p = {row.p_value:.3g}")
+                  f"   p = {format_p(row.p_value)}")
     print(f"\nreport: {out}/ ({', '.join(sorted(p.name for p in written.values()))})")

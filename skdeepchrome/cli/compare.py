@@ -1,7 +1,13 @@
-"""``skdeepchrome compare``: the DeepChrome CNN against the baselines, with a report."""
+"""``skdeepchrome compare``: the DeepChrome CNN against the baselines, with a report.
+
+Everything the command can check is checked before the first model trains: the options
+(model names, gene counts, folds, processes), the report folder, and every file of the
+data (all epigenomes of a root, not just the first). Only then does the comparison run.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -9,6 +15,8 @@ from pathlib import Path
 from . import _roadmap_sample as roadmap
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
+DEFAULT_GENES = "6601,6601,6600"
+DEFAULT_CV = 5
 
 
 def add_parser(subparsers):
@@ -22,120 +30,290 @@ def add_parser(subparsers):
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
             "cross-validation. --task regression predicts the data's continuous "
-            "expression (log1p) instead of high/low. --data roadmap-sample runs the "
-            "protocol on the real Roadmap sample shipped with the package (E003, E123), which "
-            "the main job also reports, in its own table."
+            "expression (log1p) instead of high/low."
         ),
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
                         "an extracted dataset (.npz / .csv / .csv.gz), or roadmap-sample")
+    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
+                        help="the mark columns of --data CSV files, in file order, when they "
+                        "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
     parser.add_argument("--models", default=None,
-                        help="comma-separated models (default: all of deepchrome, svm, "
-                        "random_forest, logistic, gradient_boosting; attentivechrome on "
-                        "request; for regression ridge replaces logistic)")
+                        help="comma-separated models, any case (default: all of deepchrome, "
+                        "svm, random_forest, logistic, gradient_boosting; attentivechrome on "
+                        "request; for regression ridge replaces logistic; aliases such as "
+                        "cnn, rf, lr, gbm)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         default="classification",
                         help="classify high/low expression (default) or regress the data's "
                         "log1p expression (simulated data, or an .npz with expression)")
-    parser.add_argument("--cv", type=int, default=5,
-                        help="folds for cross-validation on an extracted dataset (default 5)")
+    parser.add_argument("--cv", type=int, default=None,
+                        help=f"folds for cross-validation on an extracted dataset (default "
+                        f"{DEFAULT_CV}); only with --data FILE")
     parser.add_argument("--tune", action="store_true",
                         help="tune hyper-parameters (on valid, or in nested folds)")
     parser.add_argument("--features", choices=("bins", "marks"), default="bins",
                         help="baseline features: every bin, or one mean per mark")
     parser.add_argument("--n-jobs", type=int, default=-1,
-                        help="parallel epigenomes / fits (default -1: every core; 1 runs in "
-                        "this process)")
+                        help="parallel processes (default -1: every core; 1 runs in this "
+                        "process; -2 all but one)")
     parser.add_argument("--scheduler", default=None,
                         help="address of a dask.distributed scheduler to run the work on")
-    parser.add_argument("--cell-types", default=",".join(DEFAULT_CELL_TYPES),
+    parser.add_argument("--cell-types", default=None,
                         help="simulated presets when --data is not given "
                         f"(default {','.join(DEFAULT_CELL_TYPES)})")
-    parser.add_argument("--genes", default="6601,6601,6600",
-                        help="simulated genes per split, train,valid,test (default the release's)")
+    parser.add_argument("--genes", default=None,
+                        help="simulated genes per split, train,valid,test (default the "
+                        f"release's {DEFAULT_GENES}); only without --data")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-report"),
-                        help="report folder (default ./skdeepchrome-report)")
+                        help="report folder (default ./skdeepchrome-report); the package's "
+                        "files of an earlier run there are replaced, other files are kept")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--progress", action="store_true",
+                        help="draw the progress bar even when stderr is not a terminal")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     roadmap.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
 
-def _epigenomes(args):
-    """What to evaluate: ``("protocol", {name: loader})`` or ``("cv", dataset Bunch)``."""
-    from ..datasets import RemcCollection, load_dataset, load_remc
-    from ..datasets.simulated_epigenome import simulated_collection
+def _counts(text, option, n):
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != n or min(sizes) < 1:
+        raise ValueError(f"{option} needs {n} positive whole numbers separated by commas, got "
+                         f"{text!r}.")
+    return sizes
+
+
+def _names(text, option):
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise ValueError(f"{option} is empty; give comma-separated names.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{option} names a value twice: {text!r}.")
+    return names
+
+
+def check_options(args):
+    """Check every option that needs no data; returns the parsed values.
+
+    Raises ValueError with a one-line message naming the flag. Imports nothing heavy, so
+    a mistyped command fails at once.
+    """
+    from ..model_names import parse_model_list
+
+    checked = {}
+    try:
+        checked["models"] = (None if args.models is None
+                             else parse_model_list(args.models, args.task))
+    except ValueError as exc:
+        raise ValueError(f"--models: {exc}") from None
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
+                         "process) or a negative count (-1: every core).")
+    if args.cv is not None and args.cv < 2:
+        raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
+    checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
+    roadmap.check_window(args)
+    if args.data is None:
+        if args.cv is not None:
+            raise ValueError("--cv applies to an extracted dataset (--data FILE.npz or .csv); "
+                             "the simulated epigenomes run the train/valid/test protocol.")
+        if args.marks is not None:
+            raise ValueError("--marks applies to --data CSV files.")
+        checked["genes"] = _counts(args.genes or DEFAULT_GENES, "--genes", 3)
+        checked["cell_types"] = _names(args.cell_types or ",".join(DEFAULT_CELL_TYPES),
+                                       "--cell-types")
+    else:
+        for option, value in (("--genes", args.genes), ("--cell-types", args.cell_types)):
+            if value is not None:
+                raise ValueError(f"{option} sets the simulated epigenomes; it does not apply "
+                                 f"with --data {args.data}.")
+        if roadmap.is_roadmap_sample(args.data):
+            for option, value in (("--cv", args.cv), ("--marks", args.marks)):
+                if value is not None:
+                    raise ValueError(f"{option} does not apply to --data {args.data}, which "
+                                     "is evaluated by its own train/valid/test splits.")
+            roadmap.check_window(args)
+            return checked
+        if not args.data.exists():
+            raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
+        if args.data.is_dir() and args.cv is not None:
+            raise ValueError(f"--cv applies to an extracted dataset (.npz or .csv); {args.data} "
+                             "is a folder, evaluated by its train/valid/test splits.")
+        if args.marks is not None and args.data.is_file() and args.data.name.lower().endswith(
+                ".npz"):
+            raise ValueError(f"--marks applies to CSV files; {args.data} records its own marks.")
+    return checked
+
+
+def _csv_files(path):
+    """Every CSV file ``path`` stands for: itself, a folder's splits, a root's folders'."""
+    if path.is_file():
+        return [path]
+    found = []
+    for child in sorted(path.iterdir()):
+        if child.is_file() and child.name.lower().endswith((".csv", ".csv.gz")):
+            found.append(child)
+        elif child.is_dir():
+            found += [f for f in sorted(child.iterdir())
+                      if f.is_file() and f.name.lower().endswith((".csv", ".csv.gz"))]
+    return found
+
+
+def _epigenomes(args, checked, say):
+    """What to evaluate: ``("protocol", {name: loader})`` or ``("cv", dataset Bunch)``.
+
+    Every file is read and checked here, before any model trains: for a root of
+    epigenomes each one is loaded once (and loaded again later, one per worker).
+    """
+    from ._messages import check_npz_file, check_text_file
 
     if args.data is None:
-        sizes = tuple(int(n) for n in args.genes.split(","))
-        cell_types = [c.strip() for c in args.cell_types.split(",") if c.strip()]
-        return "protocol", simulated_collection(cell_types, n_genes=sizes,
+        from ..datasets.simulated_epigenome import simulated_collection
+        from ..datasets.simulator import cell_type_names
+
+        known = cell_type_names()
+        unknown = [c for c in checked["cell_types"] if c not in known]
+        if unknown:
+            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
+                             f"from {', '.join(known)}.")
+        return "protocol", simulated_collection(list(checked["cell_types"]),
+                                                n_genes=checked["genes"],
                                                 random_state=args.seed)
     if roadmap.is_roadmap_sample(args.data):
         from ..datasets import roadmap_sample_epigenomes
 
         return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
-    loaded = load_dataset(args.data)
+    from ..datasets import RemcCollection, load_dataset, load_remc
+
+    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
+    if is_npz:
+        check_npz_file(args.data)
+    else:
+        for path in _csv_files(args.data):
+            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
+    options = {} if checked["marks"] is None or is_npz else {"marks": checked["marks"]}
+    loaded = load_dataset(args.data, **options)
     if isinstance(loaded, RemcCollection):
+        say(f"checking {len(loaded)} epigenomes in {args.data} ...")
+        for folder in loaded.folders.values():
+            epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins)
+            _check_epigenome(epigenome, folder, args.task)
         return "protocol", {
             name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
             for name, folder in loaded.folders.items()
         }
     if "train" in loaded:
+        _check_epigenome(loaded, args.data, args.task)
         return "protocol", {loaded.get("epigenome", args.data.name): loaded}
     if args.task == "regression":
         if loaded.get("expression") is None:
-            raise ValueError(f"{args.data} has no expression values to regress; extract it "
-                             "with --expression.")
+            raise ValueError(f"--data {args.data} has no expression values to regress; "
+                             "extract it with --expression.")
         return "cv", loaded
     if loaded.get("target") is None:
-        raise ValueError(f"{args.data} has no labels (target); extract it with --expression.")
+        raise ValueError(f"--data {args.data} has no labels (target); extract it with "
+                         "--expression.")
     return "cv", loaded
 
 
-def run(args):
-    from ..compare import compare_models
-    from ..protocol import expression_target, paper_protocol
+def _check_epigenome(epigenome, where, task):
+    """The protocol's own checks of one epigenome, run now rather than in a worker."""
+    from ..protocol import check_epigenome, expression_target
 
+    data = expression_target(epigenome) if task == "regression" else epigenome
+    check_epigenome(data, str(epigenome.get("epigenome", where)), task)
+
+
+def run(args):
+    from ..output_folder import check_output_folder
+
+    checked = check_options(args)
+    check_output_folder(args.out)
     if not args.no_plots:
         from ..plotting._figure import require_matplotlib
 
         require_matplotlib()  # fail now, not after the models have trained
+
+    def say(message):
+        if not args.quiet:
+            print(message, file=sys.stderr)
+
     start = time.perf_counter()
-    roadmap.check_window(args)
-    kind, data = _epigenomes(args)
+    kind, data = _epigenomes(args, checked, say)
+
+    from ..compare import compare_models
+    from ..output_folder import StagedFolder
+    from ..protocol import expression_target, paper_protocol
+    from ..report import own_files
+
     task = args.task
     regression = task == "regression"
-    common = dict(models=args.models, tune=args.tune, n_jobs=args.n_jobs,
+    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    models = checked["models"]
+    # The CNN is tested against the others; without it, the first model named is.
+    reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
+    common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=0 if args.quiet else 1, task=task)
+                  verbose=1 if show_bar else 0, task=task)
     if kind == "protocol":
         if regression:
             # Each split's expression becomes its target, still loaded lazily per worker.
             data = {name: partial(expression_target, source) for name, source in data.items()}
         result = paper_protocol(data, **common)
         if roadmap.is_roadmap_sample(args.data):
-            return roadmap.finish(result, args, start)
+            roadmap.add_per_epigenome_tests(result, args)
     else:
         X = data.data.reshape(len(data.data), len(data.marks), -1)
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
-        result = compare_models(X, y, cv=args.cv, posterior=posterior, **common)
-    written = result.save(args.out, plots=not args.no_plots)
+        result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior, **common)
+    result.info["run"] = _provenance(args)
+    with StagedFolder(args.out, own=own_files()) as stage:
+        result.save(stage.path, plots=not args.no_plots)
+        written = stage.commit()
     if not args.quiet:
-        print(f"\n{result.info['protocol']}: {result.table[result.unit].nunique()} "
-              f"{result.unit}(s), {time.perf_counter() - start:.0f} s")
-        print(result.summary_table().to_string())
-        if len(result.tests):
-            shown = result.tests[result.tests["metric"] == result.metrics[0]]
-            print(f"\n{shown['test'].iloc[0]}, {result.reference} vs:")
-            for row in shown.itertuples():
-                print(f"  {row.model:<18} difference {row.mean_difference:+.4f}   "
-                      f"p = {row.p_value:.3g}")
-        print(f"\nreport: {args.out}/ ({', '.join(sorted(p.name for p in written.values()))})")
+        if roadmap.is_roadmap_sample(args.data):
+            roadmap.show(result, args.out, written, time.perf_counter() - start)
+        else:
+            _print_summary(result, args.out, written, time.perf_counter() - start)
     if args.data is None and not args.no_real_sample:
         roadmap.run_real_sample(args, common)
     return 0
+
+
+def _provenance(args):
+    """What the report records of how it was made: command line, seed, data, versions."""
+    from ..provenance import data_fingerprint, versions
+
+    if args.data is None:
+        data = (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
+                f"genes {args.genes or DEFAULT_GENES}, seed {args.seed}")
+    elif roadmap.is_roadmap_sample(args.data):
+        data = f"{args.data}: the Roadmap sample shipped with the package"
+    else:
+        data = f"{args.data} (sha256 {data_fingerprint(args.data)})"
+    return {"command": args.command_line, "seed": args.seed, "data": data, "versions": versions()}
+
+
+def _print_summary(result, out, written, seconds):
+    from ..report import format_p
+
+    print(f"\n{result.info['protocol']}: {result.table[result.unit].nunique()} "
+          f"{result.unit}(s), {seconds:.0f} s")
+    print(result.summary_table().to_string())
+    if len(result.tests):
+        shown = result.tests[result.tests["metric"] == result.metrics[0]]
+        print(f"\n{shown['test'].iloc[0]}, {result.reference} vs:")
+        for row in shown.itertuples():
+            print(f"  {row.model:<18} difference {row.mean_difference:+.4f}   "
+                  f"p = {format_p(row.p_value)}" + (f"   ({row.note})" if row.note else ""))
+    for caveat in result.caveats:
+        print(f"note: {caveat}")
+    print(f"\nreport: {out}/ ({', '.join(sorted(written))})")

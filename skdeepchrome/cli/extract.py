@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..genome.bigwig import STATISTICS
-from ..genome.reads import MODES
+from ..genome.vocabulary import ANNOTATION_FORMATS, MODES, STATISTICS
 
 
 def add_parser(subparsers):
@@ -26,6 +25,9 @@ def add_parser(subparsers):
     )
     parser.add_argument("--genes", required=True, type=Path, metavar="ANNOTATION",
                         help="gene annotation: GTF, GFF3 or BED6 (gzip allowed)")
+    parser.add_argument("--format", choices=ANNOTATION_FORMATS, default=None,
+                        help="the annotation's format, when its name does not say "
+                        "(.gtf, .gff3, .bed, optionally .gz)")
     parser.add_argument("--track", action="append", default=[], metavar="MARK=BIGWIG",
                         help="a bigWig track, e.g. H3K4me3=E003-H3K4me3.fc.signal.bigwig "
                         "(repeat for each mark)")
@@ -110,6 +112,7 @@ def run(args):
         save_npz_dataset,
     )
     from ..genome import count_reads, extract_signal, read_tss
+    from ._messages import check_text_file
 
     kind = _output_kind(args.out)
     if kind == "csv" and args.expression is None:
@@ -128,6 +131,19 @@ def run(args):
         raise ValueError("--epigenome needs --expression.")
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist.")
+    if args.out.is_dir():
+        raise ValueError(f"--out {args.out}: is a folder; name the dataset file to write.")
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs 0 runs nothing; give a number of processes or -1 for "
+                         "every core.")
+    for option, value in (("--flank", args.flank), ("--bin-size", args.bin_size)):
+        if value < 1:
+            raise ValueError(f"{option} must be a positive number of bases, got {value}.")
+    for option, path in (("--genes", args.genes), ("--expression", args.expression)):
+        if path is not None:
+            if not path.is_file():
+                raise FileNotFoundError(f"{option} {path}: no such file.")
+            check_text_file(path, "a text table", option=option)
 
     # Labels are read before the (slow) extraction so that a bad table fails fast.
     table_expression = None
@@ -138,7 +154,7 @@ def run(args):
 
     gene_types = None if args.gene_types.strip().lower() == "all" else tuple(
         t.strip() for t in args.gene_types.split(",") if t.strip())
-    tss = read_tss(args.genes, feature=args.feature, gene_types=gene_types)
+    tss = read_tss(args.genes, feature=args.feature, gene_types=gene_types, format=args.format)
     progress = not args.quiet
     blocks, marks, metadata = [], [], {}
     if tracks:

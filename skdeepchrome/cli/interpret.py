@@ -27,6 +27,9 @@ def add_parser(subparsers):
     parser.add_argument("--data", type=Path,
                         help="epigenome folder (train/valid/test CSVs) or an extracted dataset "
                         "(.npz / .csv / .csv.gz); default: simulated genes")
+    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
+                        help="the mark columns of --data CSV files, in file order, when they "
+                        "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
     parser.add_argument("--model", type=Path,
                         help="a fitted model saved with joblib (default: train one)")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-interpret"),
@@ -79,7 +82,24 @@ def load_split(args):
                                     random_state=args.seed + 1)
         return (train.data, train.target, test.data, test.target, train.marks, 5000,
                 f"simulated {train.cell_type} genes ({n_train} train, {n_test} test)")
-    loaded = load_dataset(args.data)
+    from ._messages import check_npz_file, check_text_file
+
+    if not args.data.exists():
+        raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
+    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
+    if is_npz:
+        check_npz_file(args.data)
+    else:
+        files = [args.data] if args.data.is_file() else sorted(args.data.glob("*.csv*"))
+        for path in files:
+            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
+    options = {}
+    if args.marks is not None:
+        if is_npz:
+            raise ValueError(f"--marks applies to CSV files; {args.data} records its own "
+                             "marks.")
+        options["marks"] = tuple(m.strip() for m in args.marks.split(",") if m.strip())
+    loaded = load_dataset(args.data, **options)
     if isinstance(loaded, RemcCollection):
         raise ValueError(
             f"{args.data} holds several epigenomes {list(loaded.folders)[:5]}; pass one "
@@ -127,6 +147,75 @@ def _say(args, *parts):
 
 
 def run(args):
+    from ..output_folder import StagedFolder, check_output_folder
+
+    start = time.perf_counter()
+    check_options(args)
+    check_output_folder(args.out)
+    if not args.no_plots:
+        from ..plotting._figure import require_matplotlib
+
+        require_matplotlib()
+    model = load_model(args.model) if args.model is not None else None
+    X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
+    _say(args, f"data: {description}")
+    with StagedFolder(args.out, own=OWN_FILES) as stage:
+        written = _explain(args, stage.path, model, X_train, y_train, X_test, y_test, marks,
+                           flank, description)
+        stage.commit()
+    if not args.quiet:
+        print(f"\n{time.perf_counter() - start:.0f} s; written to {args.out}/: "
+              f"{', '.join(sorted(written))}")
+    return 0
+
+
+def check_options(args):
+    """One-line errors for options that are wrong whatever the data."""
+    if args.data is None:
+        _genes(args.genes)
+        if args.marks is not None:
+            raise ValueError("--marks applies to --data CSV files.")
+    elif args.genes != DEFAULT_GENES or args.cell_type is not None:
+        raise ValueError(f"--genes and --cell-type set the simulated genes; they do not apply "
+                         f"with --data {args.data}.")
+    if not 0 < args.test_size < 1:
+        raise ValueError(f"--test-size must be a fraction between 0 and 1, got "
+                         f"{args.test_size}.")
+    for option, value in (("--max-genes", args.max_genes), ("--repeats", args.repeats),
+                          ("--ig-steps", args.ig_steps)):
+        if value < 1:
+            raise ValueError(f"{option} must be at least 1, got {value}.")
+    if args.model is not None and not args.model.is_file():
+        raise FileNotFoundError(f"--model {args.model}: no such model file.")
+
+
+def load_model(path):
+    """The fitted model saved at ``path``, or a one-line error saying the file is not one.
+
+    joblib (pickle) files are the only model files read; load only files you trust.
+    """
+    import joblib
+
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong, the user needs one line
+        raise ValueError(f"--model {path}: not a model file saved with joblib.dump "
+                         f"({type(exc).__name__}).") from None
+    if not (hasattr(model, "predict") and hasattr(model, "fit")):
+        raise ValueError(f"--model {path}: holds a {type(model).__name__}, not a fitted "
+                         "scikit-learn model.")
+    return model
+
+
+#: Every file the command may write into its folder (a reused folder keeps none stale).
+OWN_FILES = ("model.joblib", "mark_profiles.csv", "mark_importance.csv",
+             "class_optimal_inputs.csv", "attributions_by_position.csv", "mark_attribution.csv",
+             "mark_profiles.png", "mark_importance.png", "class_optimal_inputs.png",
+             "attributions.png", "report.md", "report.html")
+
+
+def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, description):
+    """Fit (or use) the model, explain it and write every file into ``out``."""
     import joblib
     import numpy as np
     import pandas as pd
@@ -144,26 +233,18 @@ def run(args):
     from ..interpret.importance import input_marks
     from ..plotting.interpretation import class_name
 
-    start = time.perf_counter()
-    if args.model is not None and not args.model.is_file():
-        raise FileNotFoundError(f"{args.model}: no such model file.")
-    X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
-    _say(args, f"data: {description}")
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
     written = []
 
     def save_csv(frame, name):
         frame.to_csv(out / name, index=False)
         written.append(name)
 
-    if args.model is not None:
-        model = joblib.load(args.model)
+    if model is not None:
         model_marks = input_marks(model)
         if len(model_marks) != len(marks):
             raise ValueError(
-                f"{args.model} reads {len(model_marks)} marks {list(model_marks)} but the "
-                f"data has {len(marks)} {list(marks)}."
+                f"--model {args.model} reads {len(model_marks)} marks {list(model_marks)} but "
+                f"the data has {len(marks)} {list(marks)}."
             )
         _say(args, f"model: {args.model}")
     else:
@@ -262,6 +343,21 @@ def run(args):
             top = [result.marks[i] for i in np.argsort(share)[::-1][:2]]
             print(f"optimal input for {class_name(result.target_class)}: mostly "
                   f"{' and '.join(top)}")
-        print(f"\n{time.perf_counter() - start:.0f} s; written to {out}/: "
-              f"{', '.join(sorted(written))}")
-    return 0
+    from .._interpretation_report import write_interpretation_report
+
+    written += write_interpretation_report(
+        out, description=description, importance=importance, scoring=scoring,
+        n_genes=len(X_test), pictures=[n for n in written if n.endswith(".png")],
+        run=_provenance(args))
+    return written
+
+
+def _provenance(args):
+    from ..provenance import data_fingerprint, versions
+
+    data = (f"simulated genes {args.genes}, seed {args.seed}" if args.data is None
+            else f"{args.data} (sha256 {data_fingerprint(args.data)})")
+    model = (f"{args.model} (sha256 {data_fingerprint(args.model)})" if args.model is not None
+             else "trained here")
+    return {"command": args.command_line, "seed": args.seed, "data": data, "model": model,
+            "versions": versions()}

@@ -7,15 +7,26 @@ data counted as zero. :func:`read_tss` reads a GTF, GFF3 or BED6 annotation;
 (BAM or tagAlign/BED) in the same windows, both returning the mark-major
 ``(n_genes, n_marks * n_bins)`` float32 layout of :mod:`skdeepchrome.layout`.
 
-pyBigWig and pysam (the ``genomics`` extra) are imported only when a track is read.
+pyBigWig and pysam (the ``genomics`` extra) are imported only when a track is read; the
+names below are imported on first use (PEP 562), so ``skdeepchrome extract --help`` and
+the option lists of :mod:`skdeepchrome.genome.vocabulary` need neither pandas nor
+scikit-learn.
 """
 
-from .annotation import read_tss
-from .bigwig import STATISTICS, extract_signal
-from .chromosomes import chromosome_aliases, match_chromosomes
-from .reads import count_reads
+from importlib import import_module
+
+from .vocabulary import MODES, STATISTICS
+
+_LAZY = {
+    "chromosome_aliases": ".chromosomes",
+    "count_reads": ".reads",
+    "extract_signal": ".bigwig",
+    "match_chromosomes": ".chromosomes",
+    "read_tss": ".annotation",
+}
 
 __all__ = [
+    "MODES",
     "STATISTICS",
     "chromosome_aliases",
     "count_reads",
@@ -23,3 +34,15 @@ __all__ = [
     "match_chromosomes",
     "read_tss",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -24,13 +24,15 @@ from urllib.parse import unquote
 
 import pandas as pd
 
+from .vocabulary import ANNOTATION_FORMATS
+
 #: Columns of the table returned by :func:`read_tss`.
 TSS_COLUMNS = ("gene_id", "name", "chrom", "tss", "strand")
 
 _GTF_TYPE_KEYS = ("gene_type", "gene_biotype")
 _GFF3_TYPE_KEYS = ("gene_type", "biotype", "gene_biotype")
 _GTF_ATTRIBUTE = re.compile(r'\s*([^\s;"]+)\s+(?:"([^"]*)"|([^;]*?))\s*(?:;|$)')
-_FORMATS = ("gtf", "gff3", "bed")
+_FORMATS = ANNOTATION_FORMATS
 
 
 def read_tss(path, feature="gene", gene_types=("protein_coding",), *, format=None,

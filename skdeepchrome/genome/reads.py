@@ -17,6 +17,7 @@ from .chromosomes import (
     require_shared_chromosomes,
 )
 from .parallel import run_tasks
+from .vocabulary import MODES  # re-exported: its historical home
 from .windows import (
     as_tss_table,
     check_files,
@@ -29,9 +30,6 @@ from .windows import (
     window_bunch,
     window_starts,
 )
-
-#: How a read is placed: over every base it covers, or at its (shifted) 5' end.
-MODES = ("overlap", "5prime")
 
 _FLAG_PROPER, _FLAG_UNMAPPED, _FLAG_REVERSE = 0x2, 0x4, 0x10
 _FLAG_QCFAIL, _FLAG_DUPLICATE = 0x200, 0x400

@@ -1,4 +1,4 @@
-"""Pictures: ROC curves and AUC bars of a comparison; what a model learnt.
+"""Pictures: ROC curves and model scores of a comparison; what a model learnt.
 
 Functions draw on a matplotlib ``Axes`` when given one and otherwise return a new
 ``matplotlib.figure.Figure`` (no pyplot state, so they work on headless machines).
@@ -6,7 +6,7 @@ matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 """
 
 from .attention import plot_attention
-from .comparison import plot_auc_bars, plot_roc_curves
+from .comparison import plot_auc_bars, plot_model_scores, plot_roc_curves
 from .interpretation import (
     plot_class_optimal_inputs,
     plot_mark_importance,
@@ -21,6 +21,7 @@ __all__ = [
     "plot_class_optimal_inputs",
     "plot_mark_importance",
     "plot_mark_profiles",
+    "plot_model_scores",
     "plot_marks_by_bins",
     "plot_position_attribution",
     "plot_roc_curves",

@@ -41,8 +41,8 @@ def _check_map(values, marks):
     return values, marks
 
 
-def _mark_tss(ax, vertical=True):
-    (ax.axvline if vertical else ax.axhline)(0.0, color="black", lw=0.8, ls="--")
+def _mark_tss(ax, vertical=True, color="black"):
+    (ax.axvline if vertical else ax.axhline)(0.0, color=color, lw=0.8, ls="--")
 
 
 def plot_marks_by_bins(
@@ -98,7 +98,8 @@ def plot_marks_by_bins(
         cmap=cmap or ("RdBu_r" if diverging else "viridis"), vmin=vmin, vmax=vmax,
         extent=(-edge, edge, len(marks) - 0.5, -0.5),
     )
-    _mark_tss(ax)
+    # Black vanishes on viridis's dark end, white on a diverging map's white zero.
+    _mark_tss(ax, color="black" if diverging else "white")
     ax.set_yticks(np.arange(len(marks)), marks)
     ax.set_xlabel("Position relative to TSS (kb)")
     if title:
@@ -228,7 +229,7 @@ def plot_mark_importance(table, *, value="importance", error="sd", ax=None):
     ...                       "sd": [0.02, 0.01], "method": "permutation",
     ...                       "scoring": "roc_auc"})
     >>> plot_mark_importance(table).axes[0].get_xlabel()
-    'Drop in roc_auc (permutation)'
+    'Drop in ROC AUC (permutation)'
     """
     missing = [c for c in ("mark", value, error) if c is not None and c not in table]
     if missing:
@@ -240,7 +241,10 @@ def plot_mark_importance(table, *, value="importance", error="sd", ax=None):
     ax.axvline(0.0, color="black", lw=0.8)
     ax.set_yticks(y, table["mark"].tolist())
     if "scoring" in table and "method" in table:
-        ax.set_xlabel(f"Drop in {table['scoring'].iloc[0]} ({table['method'].iloc[0]})")
+        from .labels import metric_label
+
+        ax.set_xlabel(f"Drop in {metric_label(table['scoring'].iloc[0])} "
+                      f"({table['method'].iloc[0]})")
         ax.set_title("Mark importance" + (" (error bars: sd over repeats)" if error else ""))
     else:
         ax.set_xlabel(value)
@@ -250,7 +254,7 @@ def plot_mark_importance(table, *, value="importance", error="sd", ax=None):
 def plot_mark_profiles(X, y, marks=None, *, scale=None, flank=DEFAULT_FLANK, axes=None):
     """Average profile of each mark around the TSS for each class, one small panel per mark.
 
-    Bands are +-1 standard error of the mean.
+    Bands are +-1 standard error of the mean; the legend says so.
 
     Parameters
     ----------
@@ -304,6 +308,13 @@ def plot_mark_profiles(X, y, marks=None, *, scale=None, flank=DEFAULT_FLANK, axe
             ax.set_ylabel(ylabel)
     fig = axes[0].figure
     handles, labels = axes[0].get_legend_handles_labels()
+    # Every mark on the picture is named: the bands and the TSS line too.
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles += [Patch(color="grey", alpha=0.35, lw=0),
+                Line2D([], [], color="black", lw=0.8, ls="--")]
+    labels += ["band: ±1 standard error of the mean", "TSS"]
     if own_figure:
         # One legend for all panels, above them, where it hides no curve.
         fig.legend(handles, labels, loc="outside upper center", ncols=len(labels),
