@@ -17,7 +17,9 @@ def test_compare_on_the_roadmap_sample(tmp_path, capsys):
     # Logistic regression on log counts: about 0.80 (E003) and 0.96 (E123) on the given split.
     assert auc["logistic", "E003"] > 0.7 and auc["logistic", "E123"] > 0.88
     tests = pd.read_csv(out / "tests.csv")
-    assert tests.empty  # the reference (deepchrome) was not run
+    # Without the CNN the first model named is the reference, tested within each epigenome.
+    assert set(tests["reference"]) == {"logistic"} and set(tests["model"]) == {"svm"}
+    assert set(tests["epigenome"]) == {"E003", "E123"}
 
 
 def test_roadmap_sample_tests_are_per_epigenome_and_window_is_checked(tmp_path, capsys):
@@ -79,3 +81,10 @@ def test_a_folder_named_roadmap_sample_wins(tmp_path, monkeypatch, capsys):
     (tmp_path / "roadmap-sample").mkdir()
     assert main(["compare", "--data", "roadmap-sample", "--quiet", "--no-plots"]) == 2
     assert "neither an epigenome folder" in capsys.readouterr().err
+
+
+def test_the_cli_spells_the_sample_as_the_library_does():
+    from skdeepchrome.cli import _roadmap_sample
+    from skdeepchrome.roadmap_comparison import SAMPLE_NAME
+
+    assert _roadmap_sample.SAMPLE_NAME == SAMPLE_NAME

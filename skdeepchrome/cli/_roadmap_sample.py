@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..roadmap_comparison import SAMPLE_NAME
-
+#: The word ``--data`` takes for the sample (``roadmap_comparison.SAMPLE_NAME``; spelt out
+#: here because importing that module would load pandas and torch for ``--help``).
+SAMPLE_NAME = "roadmap-sample"
 #: Sub-folder of the main job's report that holds the real sample's report.
 REAL_FOLDER = SAMPLE_NAME
 
