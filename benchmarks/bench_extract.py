@@ -9,7 +9,7 @@ imports and starting the worker processes count) and warm (the next calls in tha
 process), against ``computeMatrix reference-point --referencePoint TSS -b F -a F
 --binSize B --averageTypeBins mean --missingDataAsZero -p N`` on the same threads, and
 prints whether the matrices are identical (computeMatrix's 6-decimal text output parsed
-back to float32).
+back to float32). Usage::
 
     python benchmarks/bench_extract.py [--genes 20000] [--tracks 5] [--repeats 3]
         [--cm-repeats 1] [--cold-repeats 3] [--genome-mb 480] [--workdir DIR]
