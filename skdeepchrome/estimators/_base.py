@@ -428,13 +428,12 @@ class TorchHistoneEstimator(BaseEstimator):
         wt = torch.as_tensor(sample_weight, dtype=torch.float32)
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         valid = None
-        if partial:
-            pass
-        elif validation is not None:
+        # partial_fit runs one epoch with neither a validation set nor early stopping.
+        if validation is not None:
             X_val, y_val, w_val = validation
             valid = (self._as_tensor(X_val), torch.as_tensor(y_val),
                      torch.as_tensor(w_val, dtype=torch.float32))
-        else:
+        elif not partial:
             rows = self._split(X, y, seed, stratify)
             if rows is not None:
                 train_rows, valid_rows = (torch.as_tensor(r) for r in rows)
