@@ -24,31 +24,24 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
-from .compare import (
-    CEILING,
-    REGRESSION_METRICS,
-    TEST_COLUMNS,
-    TUNING_SCORE,
-    ComparisonResult,
-    check_binary_target,
-    check_continuous_target,
-    check_matrix,
-    check_scoring,
-    check_task,
-    continuous_score,
-    metric_values,
-    resolve_grids,
-    resolve_models,
-    run_tasks,
-)
+from .comparison_result import CEILING, TEST_COLUMNS, ComparisonResult
 from .estimators._base import TorchHistoneEstimator
 from .layout import REMC_MARKS
+from .scoring import REGRESSION_METRICS, check_scoring, metric_values
 from .significance import (
     UNDEFINED,
     bootstrap_p_value,
     paired_bootstrap_auc,
     wilcoxon_signed_rank,
 )
+from .targets import (
+    check_binary_target,
+    check_continuous_target,
+    check_matrix,
+    check_task,
+    continuous_score,
+)
+from .task_running import TUNING_SCORE, resolve_grids, resolve_models, run_tasks
 
 SPLITS = ("train", "valid", "test")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .compare import format_p  # noqa: F401  (re-exported for the command line)
+from .comparison_result import format_p  # noqa: F401  (re-exported for the command line)
 from .datasets._atomic import atomic_path
 from .model_names import display_name
 
