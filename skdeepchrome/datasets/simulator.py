@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import brentq
@@ -279,12 +279,20 @@ def _median_log_expression(prior, mean, sd, noise):
     return brentq(excess, lo, hi, xtol=1e-13, rtol=1e-15)
 
 
+def _check_depth_factor(depth_factor):
+    if (isinstance(depth_factor, bool) or not isinstance(depth_factor, Real)
+            or not np.isfinite(depth_factor) or depth_factor <= 0):
+        raise ValueError(f"depth_factor must be a positive number, got {depth_factor!r}.")
+    return float(depth_factor)
+
+
 @lru_cache(maxsize=16)
-def _build_model(marks, n_bins, cell_type, n_quad):
+def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     preset = CELL_TYPES[cell_type]
     states = P.STATES
     n_marks = len(marks)
-    depth = preset["depth"] * (2 * FLANK / n_bins) / 100.0
+    # depth_factor scales the preset's depth, hence every rate the posterior uses too.
+    depth = depth_factor * preset["depth"] * (2 * FLANK / n_bins) / 100.0
 
     prior = np.array([preset["state_prior"][k] for k in states], dtype=float)
     prior /= prior.sum()
@@ -488,7 +496,7 @@ def _neighbour_factor(model, x):
     return logsumexp(nb, axis=2)
 
 
-def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD):
+def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD, depth_factor=1.0):
     """Exact Bayes probability of high expression for read counts ``X``.
 
     The probability is taken under the generative model of :func:`make_histone_dataset`
@@ -506,6 +514,9 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD):
         Quadrature nodes for transcriptional activity in each state whose marks depend on
         it (trapezoid rule over +-8 standard deviations). With the default, doubling the
         nodes changes no posterior by more than about 1e-7 on any preset.
+    depth_factor : float, default=1.0
+        The sequencing-depth multiple the counts were simulated at (see
+        :func:`make_histone_dataset`).
 
     Returns
     -------
@@ -530,7 +541,8 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD):
             f"for the {len(marks)} marks {list(marks)}, got shape {X.shape}."
         )
     n_quad = _check_n_quad(n_quad)
-    model = _build_model(marks, _check_n_bins(X.shape[1] // len(marks)), cell_type, n_quad)
+    model = _build_model(marks, _check_n_bins(X.shape[1] // len(marks)), cell_type, n_quad,
+                         _check_depth_factor(depth_factor))
     if X.size and (np.any(X < 0) or not np.all(np.isfinite(X))):
         raise ValueError("X must hold finite, non-negative read counts.")
     return _posterior(model, X)
@@ -594,6 +606,7 @@ def make_histone_dataset(
     *,
     return_X_y=False,
     n_quad=DEFAULT_N_QUAD,
+    depth_factor=1.0,
 ):
     r"""Simulate REMC-like histone-mark read counts around TSSs, with the exact Bayes ceiling.
 
@@ -680,6 +693,12 @@ def make_histone_dataset(
         Return ``(data, target)`` instead of the Bunch.
     n_quad : int, default=81
         Activity quadrature nodes per state (see :func:`bayes_posterior`).
+    depth_factor : float, default=1.0
+        Sequencing depth relative to the preset's: multiplies ``depth`` in step 7, so every
+        rate (background, signal, neighbour) and hence the expected counts scale by it, as
+        a library sequenced ``depth_factor`` times deeper would. The posterior is computed
+        at the same rates. Epigenomes at different depths model the several-fold depth
+        differences between real epigenomes (see :class:`skdeepchrome.DepthNormalizer`).
 
     Returns
     -------
@@ -730,7 +749,8 @@ def make_histone_dataset(
     marks = _resolve_marks(marks)
     n_bins = _check_n_bins(n_bins)
     cell_type = _resolve_cell_type(cell_type)
-    model = _build_model(marks, n_bins, cell_type, _check_n_quad(n_quad))
+    model = _build_model(marks, n_bins, cell_type, _check_n_quad(n_quad),
+                         _check_depth_factor(depth_factor))
     rng = _as_generator(random_state)
 
     sim = _sample(model, int(n_genes), rng)
