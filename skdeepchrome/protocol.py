@@ -42,6 +42,7 @@ from .targets import (
     continuous_score,
 )
 from .task_running import TUNING_SCORE, resolve_grids, resolve_models, run_tasks
+from .transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
 
 SPLITS = ("train", "valid", "test")
 

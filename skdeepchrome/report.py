@@ -28,6 +28,8 @@ def picture_names(result):
         f"{_metric_label(metric)} per model (rank order): the mean over {result.unit}s with "
         "its bootstrap 95 % interval where computed, and each "
         f"{result.unit} as a small dot")
+    # Pictures a kind of result adds (a transfer's source x target matrix).
+    pictures.update(getattr(result, "extra_pictures", dict)())
     return pictures
 
 
@@ -41,8 +43,8 @@ def own_files():
     """
     metrics = ("roc_auc", "average_precision", "accuracy", "balanced_accuracy", "f1", "r2",
                "pearson", "spearman")
-    return (TABLE_FILES + ("roc_curves.png",) + tuple(f"{m}_by_model.png" for m in metrics)
-            + FORMER_PICTURES)
+    return (TABLE_FILES + ("roc_curves.png", "transfer_matrix.png")
+            + tuple(f"{m}_by_model.png" for m in metrics) + FORMER_PICTURES)
 
 
 def _metric_label(metric):
@@ -106,6 +108,8 @@ def write_report(result, out_dir, *, plots=True):
         for name in pictures:
             if name == "roc_curves.png":
                 fig = plot_roc_curves(result)
+            elif name in getattr(result, "extra_pictures", dict)():
+                fig = result.draw_picture(name)
             else:
                 fig = plot_model_scores(result, metric=result.metrics[0])
             with atomic_path(out / name) as part:

@@ -1,4 +1,4 @@
-"""Pictures: ROC curves and model scores of a comparison; what a model learnt.
+"""Pictures: ROC curves and model scores of a comparison; transfer; what a model learnt.
 
 Functions draw on a matplotlib ``Axes`` when given one and otherwise return a new
 ``matplotlib.figure.Figure`` (no pyplot state, so they work on headless machines).
@@ -14,6 +14,7 @@ from .interpretation import (
     plot_marks_by_bins,
     plot_position_attribution,
 )
+from .transfer import plot_transfer_matrix
 
 __all__ = [
     "plot_attention",
@@ -25,4 +26,5 @@ __all__ = [
     "plot_marks_by_bins",
     "plot_position_attribution",
     "plot_roc_curves",
+    "plot_transfer_matrix",
 ]
