@@ -240,7 +240,8 @@ def _normalised(loaded, members, method, marks):
 
 
 def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
-                      normalize=None, scoring=None, within=True, reference="deepchrome",
+                      normalize="median_of_ratios", scoring=None, within=True,
+                      reference="deepchrome",
                       random_state=None, features="bins", n_jobs=None, scheduler=None,
                       verbose=1):
     """Fit every model on source epigenome(s); score it on a target epigenome's test split.
@@ -262,9 +263,10 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     fine_tune : int, default=0
         Target training genes to fine-tune on (see the module notes); at most the size of
         the target's train split.
-    normalize : {None, "median_of_ratios", "quantile", "total"}, default=None
+    normalize : {"median_of_ratios", "quantile", "total"} or None, default="median_of_ratios"
         Put the pair's epigenomes on one scale with a
-        :class:`~skdeepchrome.normalisation.DepthNormalizer` first.
+        :class:`~skdeepchrome.normalisation.DepthNormalizer` first; ``None`` (or
+        ``"none"``) fits on the counts as they are.
     scoring : str or list of str, optional
         Classification metrics (default ROC AUC and the others of ``compare``).
     within : bool, default=True

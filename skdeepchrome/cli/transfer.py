@@ -1,0 +1,258 @@
+"""``skdeepchrome transfer``: fit on source epigenome(s), score on a target, with a report.
+
+The options and the report folder are checked before anything heavy is imported; the data
+are loaded (and every involved epigenome checked) before the first model trains.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from . import _roadmap_sample as roadmap
+
+SIMULATED = "simulated"
+DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
+#: Depth of each simulated epigenome relative to its preset: several-fold apart, as real
+#: epigenomes are.
+DEFAULT_DEPTHS = (1.0, 3.0, 5.0)
+DEFAULT_GENES = "1000,300,1000"
+NORMALIZE_CHOICES = ("median_of_ratios", "quantile", "total", "none")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "transfer",
+        help="fit the models on source epigenome(s) and score them on a target epigenome",
+        description=(
+            "Cross-cell-type transfer: every model is fitted on the --source epigenome(s) "
+            "and scored (ROC AUC) on the test split of each --target, beside the same model "
+            "fitted on the target's own train split. --fine-tune N continues the networks on "
+            "N target training genes (the baselines are refitted on source + the same N "
+            "genes). --normalize puts the epigenomes on one depth scale first, learnt from "
+            "their marks alone. The report (md, html, csv, json, pictures) is that of "
+            "compare, with a source x target AUC heatmap when there are several pairs."
+        ),
+    )
+    parser.add_argument("--data", required=True,
+                        help="a root of epigenome folders (train/valid/test CSVs), "
+                        "roadmap-sample (E003, E123), or simulated (presets of --cell-types "
+                        "at --depths)")
+    parser.add_argument("--source", required=True, metavar="E1[,E2+E3|all-but-target]",
+                        help="source epigenome(s), comma-separated, each transferred on its "
+                        "own; join names with + to pool them (E004+E005); all-but-target "
+                        "fits on every other epigenome")
+    parser.add_argument("--target", required=True, metavar="E1[,E2]",
+                        help="target epigenome(s), comma-separated")
+    parser.add_argument("--fine-tune", type=int, default=0, metavar="N",
+                        help="target training genes to fine-tune on (default 0)")
+    parser.add_argument("--normalize", choices=NORMALIZE_CHOICES, default="median_of_ratios",
+                        help="depth normalisation learnt from each epigenome's marks "
+                        "(default median_of_ratios; none: raw counts)")
+    parser.add_argument("--models", default=None,
+                        help="comma-separated models, any case (default: deepchrome, svm, "
+                        "random_forest, logistic, gradient_boosting)")
+    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
+                        help="the mark columns of --data CSV files, in file order")
+    parser.add_argument("--features", choices=("bins", "marks"), default="bins",
+                        help="baseline features: every bin, or one mean per mark")
+    parser.add_argument("--no-within", action="store_true",
+                        help="skip the within-target reference fits")
+    parser.add_argument("--cell-types", default=None,
+                        help="--data simulated: presets, each one epigenome named after it "
+                        f"(default {','.join(DEFAULT_CELL_TYPES)})")
+    parser.add_argument("--depths", default=None, metavar="D1,D2,...",
+                        help="--data simulated: sequencing depth of each epigenome relative to "
+                        f"its preset (default {','.join(f'{d:g}' for d in DEFAULT_DEPTHS)})")
+    parser.add_argument("--genes", default=None,
+                        help=f"--data simulated: genes per split (default {DEFAULT_GENES})")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="parallel processes (default 1; -1: every core)")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of a dask.distributed scheduler to run the fits on")
+    parser.add_argument("--out", type=Path, default=Path("skdeepchrome-transfer"),
+                        help="report folder (default ./skdeepchrome-transfer)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--progress", action="store_true",
+                        help="draw the progress bar even when stderr is not a terminal")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--window", default=None, metavar="START,END",
+                        help="with --data roadmap-sample: bp around the TSS to keep (default "
+                        "-5000,5000)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _names(text, option):
+    names = tuple(part.strip() for part in str(text).split(",") if part.strip())
+    if not names:
+        raise ValueError(f"{option} is empty; give comma-separated names.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{option} names a value twice: {text!r}.")
+    return names
+
+
+def check_options(args):
+    """Check what needs no data; returns the parsed values (imports nothing heavy)."""
+    from ..model_names import parse_model_list
+
+    checked = {}
+    try:
+        checked["models"] = None if args.models is None else parse_model_list(args.models)
+    except ValueError as exc:
+        raise ValueError(f"--models: {exc}") from None
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
+                         "process) or a negative count (-1: every core).")
+    if args.fine_tune < 0:
+        raise ValueError(f"--fine-tune {args.fine_tune}: give a number of target genes "
+                         "(0 for none).")
+    checked["sources"] = _names(args.source, "--source")
+    checked["targets"] = _names(args.target, "--target")
+    simulated = str(args.data) == SIMULATED and not Path(args.data).exists()
+    sample = roadmap.is_roadmap_sample(args.data)
+    checked["simulated"], checked["sample"] = simulated, sample
+    if not simulated:
+        for option, value in (("--cell-types", args.cell_types), ("--depths", args.depths),
+                              ("--genes", args.genes)):
+            if value is not None:
+                raise ValueError(f"{option} sets the simulated epigenomes; it applies only "
+                                 f"with --data {SIMULATED}.")
+    if args.window is not None and not sample:
+        raise ValueError(f"--window applies to --data {roadmap.SAMPLE_NAME}.")
+    if args.marks is not None and (simulated or sample):
+        raise ValueError(f"--marks applies to --data CSV folders, not {args.data}.")
+    checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
+    if simulated:
+        cell_types = _names(args.cell_types or ",".join(DEFAULT_CELL_TYPES), "--cell-types")
+        if args.depths is None:
+            depths = tuple(DEFAULT_DEPTHS[i % len(DEFAULT_DEPTHS)]
+                           for i in range(len(cell_types)))
+        else:
+            try:
+                depths = tuple(float(d) for d in args.depths.split(","))
+            except ValueError:
+                depths = ()
+            if len(depths) != len(cell_types) or min(depths) <= 0:
+                raise ValueError(f"--depths needs one positive number per cell type "
+                                 f"({len(cell_types)}), got {args.depths!r}.")
+        try:
+            genes = tuple(int(g) for g in (args.genes or DEFAULT_GENES).split(","))
+        except ValueError:
+            genes = ()
+        if len(genes) != 3 or min(genes) < 1:
+            raise ValueError(f"--genes needs three positive whole numbers (train,valid,test), "
+                             f"got {args.genes!r}.")
+        checked.update(cell_types=cell_types, depths=depths, genes=genes)
+    elif not sample and not Path(args.data).is_dir():
+        raise FileNotFoundError(f"--data {args.data}: no such folder (transfer needs a root "
+                                f"of epigenome folders, {roadmap.SAMPLE_NAME} or "
+                                f"{SIMULATED}).")
+    return checked
+
+
+def _epigenomes(args, checked):
+    """``{name: epigenome or loader}`` for ``--data``."""
+    if checked["simulated"]:
+        from functools import partial
+
+        import numpy as np
+        from sklearn.utils import check_random_state
+
+        from ..datasets.simulated_epigenome import simulate_epigenome
+        from ..datasets.simulator import cell_type_names
+
+        unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
+        if unknown:
+            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
+                             f"from {', '.join(cell_type_names())}.")
+        seeds = check_random_state(args.seed).randint(np.iinfo(np.int32).max,
+                                                      size=len(checked["cell_types"]))
+        return {name: partial(simulate_epigenome, name, checked["genes"], int(seed),
+                              depth_factor=depth)
+                for name, depth, seed in zip(checked["cell_types"], checked["depths"], seeds)}
+    if checked["sample"]:
+        from ..datasets import roadmap_sample_epigenomes
+
+        return roadmap_sample_epigenomes(window=roadmap.window(args))
+    from functools import partial
+
+    from ..datasets import RemcCollection, load_dataset, load_remc
+
+    options = {} if checked["marks"] is None else {"marks": checked["marks"]}
+    loaded = load_dataset(Path(args.data), **options)
+    if not isinstance(loaded, RemcCollection):
+        raise ValueError(f"--data {args.data} holds one epigenome; transfer needs a root of "
+                         "epigenome folders (one folder per epigenome).")
+    return {name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
+            for name, folder in loaded.folders.items()}
+
+
+def run(args):
+    from ..output_folder import check_output_folder
+
+    checked = check_options(args)
+    check_output_folder(args.out)
+    if not args.no_plots:
+        from ..plotting._figure import require_matplotlib
+
+        require_matplotlib()
+    start = time.perf_counter()
+    epigenomes = _epigenomes(args, checked)
+
+    from ..output_folder import StagedFolder
+    from ..protocol import transfer_protocol
+    from ..report import own_files
+
+    models = checked["models"]
+    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    result = transfer_protocol(
+        epigenomes, list(checked["sources"]), list(checked["targets"]), models,
+        fine_tune=args.fine_tune, normalize=args.normalize, within=not args.no_within,
+        random_state=args.seed, features=args.features, n_jobs=args.n_jobs,
+        scheduler=args.scheduler, verbose=1 if show_bar else 0)
+    result.info["run"] = _provenance(args, checked)
+    with StagedFolder(args.out, own=own_files()) as stage:
+        result.save(stage.path, plots=not args.no_plots)
+        written = stage.commit()
+    if not args.quiet:
+        _print_summary(result, args.out, written, time.perf_counter() - start)
+    return 0
+
+
+def _provenance(args, checked):
+    from ..provenance import data_fingerprint, versions
+
+    if checked["simulated"]:
+        data = (f"simulated: cell types {','.join(checked['cell_types'])} at depths "
+                f"{','.join(f'{d:g}' for d in checked['depths'])}, genes "
+                f"{','.join(map(str, checked['genes']))}, seed {args.seed}")
+    elif checked["sample"]:
+        data = f"{args.data}: the Roadmap sample shipped with the package"
+    else:
+        data = f"{args.data} (sha256 {data_fingerprint(Path(args.data))})"
+    return {"command": args.command_line, "seed": args.seed, "data": data,
+            "versions": versions()}
+
+
+def _print_summary(result, out, written, seconds):
+    from ..report import format_p
+
+    info = result.info
+    print(f"\ntransfer, normalisation {info['normalize']}, fine-tuning on "
+          f"{info['fine_tune']} target genes; {len(info['pairs'])} pair(s), {seconds:.0f} s")
+    wide = result.table[result.table["metric"] == "roc_auc"].pivot(
+        index="model", columns="pair", values="value")
+    order = [m for m in dict.fromkeys(result.table["model"]) if m in wide.index]
+    print("test ROC AUC per source -> target pair:")
+    print(wide.loc[order, info["pairs"]].round(3).to_string())
+    if len(result.tests):
+        print(f"\n{result.tests['test'].iloc[0]}, {result.reference} vs:")
+        for row in result.tests.itertuples():
+            print(f"  {row.pair:<24} {row.model:<32} difference "
+                  f"{row.mean_difference:+.4f}   p = {format_p(row.p_value)}")
+    for caveat in result.caveats:
+        print(f"note: {caveat}")
+    print(f"\nreport: {out}/ ({', '.join(sorted(written))})")
