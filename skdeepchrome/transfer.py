@@ -42,7 +42,7 @@ from .scoring import check_scoring, metric_values
 from .significance import UNDEFINED, paired_bootstrap_auc
 from .targets import continuous_score
 
-__all__ = ["ALL_BUT_TARGET", "TransferResult", "transfer_protocol", "within_name"]
+__all__ = ["ALL_BUT_TARGET", "TransferResult", "pair_name", "transfer_protocol", "within_name"]
 
 #: The source that stands for every epigenome but the target (leave one out).
 ALL_BUT_TARGET = "all-but-target"
@@ -112,6 +112,7 @@ class TransferResult(ComparisonResult):
             "target's own train split")}
 
     def draw_picture(self, name):
+        """The figure of one of :meth:`extra_pictures`."""
         from .plotting import plot_transfer_matrix
 
         if name != MATRIX_PICTURE:

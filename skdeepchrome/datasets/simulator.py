@@ -698,7 +698,8 @@ def make_histone_dataset(
         rate (background, signal, neighbour) and hence the expected counts scale by it, as
         a library sequenced ``depth_factor`` times deeper would. The posterior is computed
         at the same rates. Epigenomes at different depths model the several-fold depth
-        differences between real epigenomes (see :class:`skdeepchrome.DepthNormalizer`).
+        differences between real epigenomes (see
+        :class:`skdeepchrome.normalisation.DepthNormalizer`).
 
     Returns
     -------
