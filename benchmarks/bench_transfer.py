@@ -12,12 +12,12 @@ early-stops on its valid split) and scored (test ROC AUC) on the target's test s
 
 beside the within-target reference (the same model fitted on the target's train split).
 Simulated data: the fibroblast preset at depth 1 as the source, and as targets the same
-preset at 4x depth, blood at 2x and embryonic stem at 5x (600 / 200 / 600 genes), raw and
+preset at 4x depth, blood at 2x and embryonic stem at 5x (400 / 150 / 400 genes), raw and
 normalised, with each target's Bayes ceiling. Fit seconds are per fit, on one torch thread.
 
 Usage::
 
-    python benchmarks/bench_transfer.py                    # everything (minutes, 2 cores)
+    python -u benchmarks/bench_transfer.py                 # everything (minutes, 2 cores)
     python benchmarks/bench_transfer.py --models logistic,random_forest --skip-simulated
 """
 
@@ -43,8 +43,12 @@ SIMULATED = (("fibroblast", 1.0), ("fibroblast", 4.0), ("blood", 2.0),
 
 def auc_table(result, setting):
     rows = result.table[result.table["metric"] == "roc_auc"]
-    return [dict(setting=setting, model=r.model, pair=r.pair, auc=r.value,
-                 fit_s=r.fit_seconds) for r in rows.itertuples()]
+    out = [dict(setting=setting, model=r.model, pair=r.pair, auc=r.value,
+                fit_s=r.fit_seconds) for r in rows.itertuples()]
+    # As each setting finishes, so that a run cut short still shows what it measured.
+    print(f"  {setting}: " + "; ".join(f"{r['pair']} {r['model']} {r['auc']:.3f}"
+                                        for r in out), flush=True)
+    return out
 
 
 def show(rows, title):
@@ -93,7 +97,7 @@ def main():
 
     if not args.skip_simulated:
         start = time.perf_counter()
-        n_genes = (600, 200, 600)
+        n_genes = (400, 150, 400)
         epigenomes = {f"{cell}@{depth:g}x": simulate_epigenome(cell, n_genes,
                                                                 random_state=args.seed + i,
                                                                 depth_factor=depth)
