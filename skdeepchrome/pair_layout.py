@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import HistoneMatrix, infer_marks, resolve_marks
+from .layout import REMC_MARKS, HistoneMatrix, infer_marks, resolve_marks
 
 #: Separates the cell from the mark in a pair's mark names: ``"E123:H3K4me3"``.
 CELL_SEPARATOR = ":"
@@ -54,7 +54,8 @@ def _check_cells(cells):
 
 
 def _as_3d(X, name, n_marks):
-    carried = infer_marks(X)
+    # Only names are "carried"; a 3-D array's mark count says nothing of which marks.
+    carried = infer_marks(X) if np.ndim(X) == 2 else None
     X = np.asarray(X, dtype=np.float32)
     if X.ndim == 2:
         if n_marks is None:
@@ -84,7 +85,8 @@ def stack_cells(X1, X2, *, marks=None, cells=DEFAULT_CELLS):
     marks : sequence of str, default=None
         The marks of each cell's column blocks (both cells have the same); ``None`` takes
         them from the inputs (a :class:`~skdeepchrome.layout.HistoneMatrix`, ``{mark}_binNNN``
-        columns) or, for 3-D inputs without names, calls them ``mark0, mark1, ...``.
+        columns) or, for inputs without names, takes five marks to be
+        :data:`~skdeepchrome.layout.REMC_MARKS` and calls others ``mark0, mark1, ...``.
     cells : (str, str), default=("cell1", "cell2")
         The cells' names (e.g. epigenome ids), used in the mark names.
 
@@ -115,7 +117,8 @@ def stack_cells(X1, X2, *, marks=None, cells=DEFAULT_CELLS):
         raise ValueError(f"The two cells carry different marks: X1 {list(carried_1)}, X2 "
                          f"{list(carried_2)}; reorder them to the same order first.")
     if marks is None:
-        marks = carried_1 or carried_2 or resolve_marks(A.shape[1])
+        marks = carried_1 or carried_2 or (
+            REMC_MARKS if A.shape[1] == len(REMC_MARKS) else resolve_marks(A.shape[1]))
     elif carried_1 is not None and tuple(carried_1) != tuple(marks):
         raise ValueError(f"X1 carries the marks {list(carried_1)}, not the marks= given "
                          f"{list(marks)}.")

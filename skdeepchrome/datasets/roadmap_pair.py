@@ -48,7 +48,7 @@ def load_roadmap_pair(pair=DEEPDIFF_PAIR, *, fold_change_of="counts", window=Non
     --------
     >>> pair = load_roadmap_pair(window=(-5000, 5000))
     >>> pair.data.shape, pair.marks[5], round(float(pair.target[0]), 3)
-    ((600, 1000), 'E003:H3K27me3', 1.418)
+    ((600, 1000), 'E003:H3K27me3', -2.739)
     """
     pair = tuple(pair)
     if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(EPIGENOMES):
