@@ -41,7 +41,7 @@ def load_roadmap_pair(pair=DEEPDIFF_PAIR, *, fold_change_of="counts", window=Non
         ``target == cell_expression[:, 0] - cell_expression[:, 1]``), the auxiliary
         targets of :class:`~skdeepchrome.estimators.deepdiff.DeepDiffRegressor`;
         ``counts`` and ``rpkm`` ``(600, 2)``; ``cells``; ``marks`` (the pair's);
-        ``cell_marks``; ``n_bins``; ``gene_ids``; ``symbols``; ``split``;
+        ``cell_marks``; ``n_bins``; ``gene_ids``; ``symbols``; ``strand``; ``split``;
         ``feature_names``; ``fold_change_of``; ``DESCR``.
 
     Examples
@@ -74,6 +74,7 @@ def load_roadmap_pair(pair=DEEPDIFF_PAIR, *, fold_change_of="counts", window=Non
         window=first.window,
         gene_ids=first.gene_ids,
         symbols=first.symbols,
+        strand=first.strand,
         split=first.split,
         feature_names=feature_names(marks, first.n_bins),
         fold_change_of=fold_change_of,
