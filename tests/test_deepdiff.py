@@ -155,3 +155,49 @@ def test_warm_start_and_weights(pair):
     weighted = DeepDiffRegressor(**params).fit(X, lfc, sample_weight=np.r_[np.zeros(120),
                                                                             np.ones(120)])
     assert not np.allclose(weighted.predict(X), none)
+
+
+# -- interpretation across cells ----------------------------------------------------------
+
+def test_differential_attributions_add_up_and_find_the_driving_mark(pair, fitted):
+    from skdeepchrome.interpret import cell_mark_attribution, differential_attributions
+
+    X, _, _ = pair
+    attr = differential_attributions(fitted, X[200:], n_steps=100)
+    assert attr.shape == (40, 2, 2, 10)
+    gap = fitted.predict(X[200:]) - fitted.predict(np.zeros((1, 40), dtype=np.float32))
+    np.testing.assert_allclose(attr.sum(axis=(1, 2, 3)), gap, atol=0.05 * np.abs(gap).max())
+    table = cell_mark_attribution(attr, ("A", "B"), ("H3K4me3", "H3K27me3"))
+    # The fold change follows H3K4me3 in both cells, up with the first, down with the second.
+    top = table.sort_values("abs_attribution", ascending=False).head(2)
+    assert set(top["mark"]) == {"H3K4me3"}
+    signs = table.set_index(["cell", "mark"])["attribution"]
+    assert signs["A", "H3K4me3"] > 0 > signs["B", "H3K4me3"]
+    saliency = differential_attributions(fitted, X[:3], method="saliency")
+    assert (saliency >= 0).all()
+
+
+def test_differential_attributions_need_a_differential_network(pair):
+    from sklearn.linear_model import Ridge
+
+    from skdeepchrome.interpret import differential_attributions
+
+    X, lfc, _ = pair
+    with pytest.raises(TypeError, match="no gradients"):
+        differential_attributions(Ridge().fit(np.asarray(X), lfc), X[:2])
+    with pytest.raises(ValueError, match="method"):
+        differential_attributions(Ridge().fit(np.asarray(X), lfc), X[:2], method="shap")
+
+
+def test_the_picture_has_one_heatmap_per_cell(pair, fitted):
+    pytest.importorskip("matplotlib")
+    from skdeepchrome.plotting import plot_differential_attribution
+
+    attr = np.random.default_rng(0).normal(size=(5, 2, 2, 10))
+    fig = plot_differential_attribution(attr, ("A", "B"), ("H3K4me3", "H3K27me3"),
+                                        title="t")
+    assert [ax.get_title() for ax in fig.axes[:4]] == ["A", "A: per mark", "B", "B: per mark"]
+    image = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(image, attr.mean(axis=0)[0])
+    with pytest.raises(ValueError, match="n_genes, 2, 2, n_bins"):
+        plot_differential_attribution(attr[:, 0], ("A", "B"), ("H3K4me3", "H3K27me3"))
