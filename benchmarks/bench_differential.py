@@ -11,7 +11,7 @@ Every model of ``--task differential`` with each cell's expression given; Pearso
 DeepDiff reports, ranking the models), Spearman, R², up/down AUC (genes changing at least
 two-fold) and fit seconds per fold, one torch thread, models fitted one after another.
 
-    python benchmarks/bench_differential.py [--genes 1500] [--seed 0]
+    python benchmarks/bench_differential.py [--genes 1000] [--seed 0]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def show(title, result, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--genes", type=int, default=1500, help="simulated genes")
+    parser.add_argument("--genes", type=int, default=1000, help="simulated genes")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
