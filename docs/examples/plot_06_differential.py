@@ -41,7 +41,7 @@ print(f"held-out Pearson r {stats.pearsonr(pair.target[test], predicted)[0]:.3f}
 
 # %%
 # Which marks and positions drive the predicted difference?
-# -------------------------------------------------------
+# ---------------------------------------------------------
 # Red pushes the prediction toward higher expression in E123 than in E003. The
 # attribution of a gene adds up to its prediction minus the prediction for no reads.
 attr = differential_attributions(model, pair.data[test])

@@ -288,7 +288,11 @@ def make_differential_dataset(
         switched : ndarray of bool
             Whether the gene's chromatin state differs between the cells.
         chromatin_state : ndarray of str, shape (n_genes, 2)
+            Each gene's latent state in each cell (for inspection; models must not see it).
         cells, cell_types, marks, cell_marks, n_bins, depths, feature_names, gene_ids, DESCR
+            The cells' names (the presets', numbered if the same preset twice), the
+            presets, the pair's and each cell's marks, bins per mark, ChIP depths,
+            ``"{cell}:{mark}_binNNN"`` names, ``"SIM000001"``... ids and a description.
 
     Examples
     --------
