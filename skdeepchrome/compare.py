@@ -26,7 +26,9 @@ from .comparison_result import (  # noqa: F401  (the harness's names, importable
     ComparisonResult,
     format_p,
 )
+from .differential import compare_differential
 from .layout import REMC_MARKS
+from .model_names import DIFFERENTIAL_TASK
 from .scoring import (  # noqa: F401
     DEFAULT_SCORING,
     LABEL_METRICS,
@@ -99,6 +101,7 @@ def compare_models(
     scheduler=None,
     verbose=1,
     task="classification",
+    cell_expression=None,
 ):
     """Cross-validate every model on identical folds.
 
@@ -140,8 +143,16 @@ def compare_models(
         ``"tcp://10.0.0.1:8786"``) through joblib's Dask backend.
     verbose : int, default=1
         ``0`` hides the progress bar.
-    task : {"classification", "regression", "auto"}, default="classification"
+    task : {"classification", "regression", "differential", "auto"}, default="classification"
         ``"auto"`` regresses a continuous ``y`` and classifies anything else.
+        ``"differential"``: ``X`` holds two cells' marks for the same genes (a pair matrix,
+        :mod:`skdeepchrome.pair_layout`, or a tuple ``(X1, X2)``) and ``y`` is the log2 fold
+        change; run by :func:`skdeepchrome.differential.compare_differential` (its models,
+        metrics and ``posterior`` ceiling; the default ``reference`` becomes
+        ``"deepdiff"``; no ``tune``).
+    cell_expression : array-like of shape (n_genes, 2), optional
+        Differential task only: each cell's expression (see
+        :func:`~skdeepchrome.differential.compare_differential`).
 
     Returns
     -------
@@ -167,6 +178,17 @@ def compare_models(
     >>> regression.task, regression.metrics
     ('regression', ['r2', 'pearson', 'spearman'])
     """
+    if task == DIFFERENTIAL_TASK:
+        if tune:
+            raise ValueError("tune is not offered for task='differential' yet; compare the "
+                             "models with their defaults.")
+        return compare_differential(
+            X, y, models, cv, scoring, n_jobs, random_state, cell_expression=cell_expression,
+            posterior=posterior, features=features,
+            reference="deepdiff" if reference == "deepchrome" else reference,
+            scheduler=scheduler, verbose=verbose)
+    if cell_expression is not None:
+        raise ValueError("cell_expression applies to task='differential' only.")
     task = resolve_task(y, task)
     scoring = check_scoring(scoring, task)
     X, carried = check_matrix(X)

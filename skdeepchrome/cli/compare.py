@@ -12,6 +12,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from . import _differential as differential
 from . import _roadmap_sample as roadmap
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
@@ -43,10 +44,12 @@ def add_parser(subparsers):
                         "svm, random_forest, logistic, gradient_boosting; attentivechrome on "
                         "request; for regression ridge replaces logistic; aliases such as "
                         "cnn, rf, lr, gbm)")
-    parser.add_argument("--task", choices=("classification", "regression"),
+    parser.add_argument("--task", choices=("classification", "regression", "differential"),
                         default="classification",
-                        help="classify high/low expression (default) or regress the data's "
-                        "log1p expression (simulated data, or an .npz with expression)")
+                        help="classify high/low expression (default), regress the data's "
+                        "log1p expression (simulated data, or an .npz with expression), or "
+                        "predict the log2 fold change between two cells (differential: "
+                        "--data roadmap-sample --pair E123,E003, or a simulated pair)")
     parser.add_argument("--cv", type=int, default=None,
                         help=f"folds for cross-validation on an extracted dataset (default "
                         f"{DEFAULT_CV}); only with --data FILE")
@@ -74,6 +77,7 @@ def add_parser(subparsers):
                         help="draw the progress bar even when stderr is not a terminal")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     roadmap.add_arguments(parser)
+    differential.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -115,6 +119,10 @@ def check_options(args):
     if args.n_jobs == 0:
         raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
                          "process) or a negative count (-1: every core).")
+    if args.task == "differential":
+        return differential.check_options(args, checked)
+    if args.pair is not None:
+        raise ValueError("--pair applies to --task differential.")
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
     checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
@@ -239,6 +247,9 @@ def run(args):
         from ..plotting._figure import require_matplotlib
 
         require_matplotlib()  # fail now, not after the models have trained
+
+    if args.task == "differential":
+        return differential.run(args, checked)
 
     def say(message):
         if not args.quiet:
