@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
 from .comparison_result import CEILING, TEST_COLUMNS, ComparisonResult
+from .datasets.remc import RemcCollection, load_remc
 from .estimators._base import TorchHistoneEstimator
 from .layout import REMC_MARKS
 from .run_records import (
@@ -395,8 +397,8 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     epigenomes : Bunch, mapping of name -> Bunch or callable, or an iterable of pairs
         One epigenome (a Bunch with ``train``, ``valid``, ``test``), or several by name. A
         callable value is called inside the worker to load that epigenome, so only one is
-        in memory per worker (:func:`skdeepchrome.datasets.load_remc_collection` and the
-        simulator provide such loaders).
+        in memory per worker (the simulator provides such loaders; the epigenomes of a
+        :func:`skdeepchrome.datasets.load_remc_collection` are read that way too).
     models : None, list of str, or dict of name -> estimator
         As in :func:`skdeepchrome.compare.compare_models`.
     scoring, tune, features, reference
@@ -437,6 +439,12 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     """
     if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
         epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
+    if isinstance(epigenomes, RemcCollection):
+        # Iterating would read every epigenome here; a loader per folder lets each worker
+        # read its own, one at a time.
+        epigenomes = {name: partial(load_remc, folder, marks=epigenomes.marks,
+                                    n_bins=epigenomes.n_bins)
+                      for name, folder in epigenomes.folders.items()}
     items = list(epigenomes.items()) if hasattr(epigenomes, "items") else list(epigenomes)
     if not items:
         raise ValueError("No epigenomes to evaluate.")
