@@ -242,14 +242,13 @@ def test_progress_moves_per_fit(monkeypatch):
     import skdeepchrome.protocol as protocol
     from skdeepchrome.protocol import paper_protocol
 
-    counted, real = [], protocol.run_tasks
+    counted, real = [], protocol.run_units
 
-    def spy(tasks, **kwargs):
-        tasks = list(tasks)
-        counted.append((len(tasks), kwargs["desc"]))
-        return real(tasks, **kwargs)
+    def spy(units, collect, **kwargs):
+        counted.append((sum(len(fits) for fits in units.values()), kwargs["desc"]))
+        return real(units, collect, **kwargs)
 
-    monkeypatch.setattr(protocol, "run_tasks", spy)
+    monkeypatch.setattr(protocol, "run_units", spy)
     loads = []
 
     def epigenome(seed):
