@@ -13,7 +13,7 @@ one per cell-type preset in turn) are written once and the other folders are har
 to their files: every folder is still read, parsed and fitted on its own.
 
 Run: ``python benchmarks/bench_memory.py [--models logistic,random_forest]
-[--epigenomes 56] [--cache /tmp/skdeepchrome-bench-root] [--deepchrome 4]``
+[--epigenomes 56] [--cache /tmp/skdeepchrome-bench-root] [--deepchrome 4] [--skip-main]``
 (``--deepchrome N`` adds a run with the CNN over the first N epigenomes.)
 """
 
@@ -146,6 +146,8 @@ def main():
     parser.add_argument("--deepchrome", type=int, default=0, metavar="N",
                         help="also run with deepchrome on the first N epigenomes")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--skip-main", action="store_true",
+                        help="only the --deepchrome run, not the one over every epigenome")
     args = parser.parse_args()
 
     build = build_root(args.cache, args.epigenomes, args.distinct)
@@ -155,7 +157,7 @@ def main():
           + (f", built in {build:.0f} s" if build else " (cached)"))
     if args.build_only:
         return
-    runs = [(args.models, None)]
+    runs = [] if args.skip_main else [(args.models, None)]
     if args.deepchrome:
         runs.append((f"deepchrome,{args.models}", args.deepchrome))
     for models, subset in runs:
