@@ -147,7 +147,10 @@ def _paths_in(source):
     found = []
     if isinstance(source, partial):
         for value in (*source.args, *source.keywords.values()):
-            if isinstance(value, (str, os.PathLike)) and Path(value).exists():
+            # A bare word ("blood") is an argument, not a file, even if one exists here.
+            path_like = isinstance(value, os.PathLike) or (
+                isinstance(value, str) and os.sep in value)
+            if path_like and Path(value).exists():
                 found.append(Path(value))
             elif callable(value):
                 found += _paths_in(value)

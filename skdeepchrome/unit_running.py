@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from contextlib import nullcontext
-from importlib import import_module
 from pathlib import Path
 
 from joblib import Parallel
@@ -36,13 +36,17 @@ def _category_name(category):
 
 
 def _category(name):
-    """The warning class named by :func:`_category_name` (``UserWarning`` if unknown)."""
+    """The warning class named by :func:`_category_name` (``UserWarning`` if unknown).
+
+    Only modules already imported are looked in: a name read from a record never makes
+    this process import anything.
+    """
     module, _, qualname = str(name).partition(":")
+    value = sys.modules.get(module)
     try:
-        value = import_module(module)
         for part in qualname.split("."):
             value = getattr(value, part)
-    except (ImportError, AttributeError, ValueError):
+    except AttributeError:
         return UserWarning
     return value if isinstance(value, type) and issubclass(value, Warning) else UserWarning
 

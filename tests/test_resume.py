@@ -68,9 +68,15 @@ def test_an_interrupted_protocol_keeps_its_first_epigenome_and_resumes_exactly(
     assert np.array_equal(first["fit_seconds"].to_numpy(),
                           [row["fit_seconds"] for row in recorded["rows"]], equal_nan=True)
     assert first["fit_seconds"].notna().sum() == 6  # two models x three metrics, and ceiling
-    # Resuming a finished run fits nothing and gives the same result again.
-    again = paper_protocol(epigenomes, models(trigger), random_state=0, reference="lr",
-                           verbose=0, record_dir=record, resume=True)
+    # Resuming a finished run fits nothing and gives the same result again, with the
+    # warnings the fits raised (recorded with each unit).
+    recorded = [w for p in (record / "units").glob("*.json")
+                for w in json.loads(p.read_text())["warnings"]]
+    assert recorded
+    with pytest.warns(Warning) as caught:
+        again = paper_protocol(epigenomes, models(trigger), random_state=0, reference="lr",
+                               verbose=0, record_dir=record, resume=True)
+    assert {str(w.message) for w in caught} == {message for _, message in recorded}
     pd.testing.assert_frame_equal(again.table, resumed.table)
 
 
