@@ -375,7 +375,7 @@ def _stable_tune(tune):
     return bool(tune)
 
 
-def failure_records(failed):
+def _failure_records(failed):
     """``[{"unit", "model", "error"}]`` of the failed units, for ``info["failures"]``."""
     return [dict(unit=unit, model=model, error=error)
             for unit, failure in failed.items() for model, error in failure.failures]
@@ -383,7 +383,7 @@ def failure_records(failed):
 
 def _failure_text(failed):
     return "; ".join(f"{r['unit']} ({r['model']}: {r['error']})"
-                     for r in failure_records(failed))
+                     for r in _failure_records(failed))
 
 
 def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
@@ -498,6 +498,6 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
                 scoring=list(scoring), tune=bool(tune), random_state=random_state,
                 features=features)
     if failed:
-        info["failures"] = failure_records(failed)
+        info["failures"] = _failure_records(failed)
     return ComparisonResult(table, unit="epigenome", tests=tests, predictions=predictions,
                             reference=reference, info=info, task=task)
