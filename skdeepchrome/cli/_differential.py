@@ -33,6 +33,10 @@ def check_options(args, checked):
 
     if args.tune:
         raise ValueError("--tune is not offered for --task differential yet.")
+    for option in ("resume", "keep_going"):
+        if getattr(args, option, False):
+            raise ValueError(f"--{option.replace('_', '-')} is not offered for --task "
+                             "differential yet: its cross-validation runs whole.")
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
     roadmap.check_window(args)

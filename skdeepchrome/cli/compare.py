@@ -15,6 +15,9 @@ from pathlib import Path
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 
+#: ``skdeepchrome.run_records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
+RECORD_FOLDER = ".skdeepchrome-run"
+
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
 DEFAULT_GENES = "6601,6601,6600"
 DEFAULT_CV = 5
@@ -76,6 +79,15 @@ def add_parser(subparsers):
     parser.add_argument("--progress", action="store_true",
                         help="draw the progress bar even when stderr is not a terminal")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run recorded in --out (each finished epigenome or "
+                        "fold is recorded in OUT/.skdeepchrome-run/ as it ends): the data, "
+                        "models, options, seed and version must match; finished units are "
+                        "not fitted again")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="when a fit fails (an error, or its worker is killed or runs out "
+                        "of memory), report that epigenome or fold as failed and finish the "
+                        "rest, instead of stopping")
     roadmap.add_arguments(parser)
     differential.add_arguments(parser)
     parser.set_defaults(func=run)
@@ -271,12 +283,16 @@ def run(args):
     reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
     common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=1 if show_bar else 0, task=task)
+                  verbose=1 if show_bar else 0, task=task, resume=args.resume,
+                  keep_going=args.keep_going)
+    # The record of finished units lives in the report folder, out of the staged report,
+    # so that an interrupted run keeps it (see skdeepchrome.run_records).
+    record_dir = Path(args.out) / RECORD_FOLDER
     if kind == "protocol":
         if regression:
             # Each split's expression becomes its target, still loaded lazily per worker.
             data = {name: partial(expression_target, source) for name, source in data.items()}
-        result = paper_protocol(data, **common)
+        result = paper_protocol(data, record_dir=record_dir, **common)
         if roadmap.is_roadmap_sample(args.data):
             roadmap.add_per_epigenome_tests(result, args)
     else:
@@ -284,7 +300,8 @@ def run(args):
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
-        result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior, **common)
+        result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
+                                record_dir=record_dir, **common)
     result.info["run"] = _provenance(args)
     with StagedFolder(args.out, own=own_files()) as stage:
         result.save(stage.path, plots=not args.no_plots)
