@@ -36,6 +36,7 @@ from .estimators.deepchrome_regressor import DeepChromeRegressor
 from .layout import REMC_MARKS
 from .model_names import (  # noqa: F401  (re-exported: their historical home)
     BASELINE_NAMES,
+    DIFFERENTIAL_TASK,
     MODEL_NAMES,
     OPTIONAL_MODEL_NAMES,
     REGRESSION_MODEL_NAMES,
@@ -79,7 +80,9 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     marks : int or sequence of str, default=REMC_MARKS
         The input's marks.
     random_state : int or None, default=None
-    task : {"classification", "regression"}, default="classification"
+    task : {"classification", "regression", "differential"}, default="classification"
+        ``"differential"``: the models of two cells' pair matrix, see
+        :func:`skdeepchrome.differential_models.make_differential_model`.
 
     Returns
     -------
@@ -95,6 +98,11 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     >>> type(make_model("ridge", task="regression").named_steps["model"]).__name__
     'RidgeCV'
     """
+    if task == DIFFERENTIAL_TASK:
+        from .differential_models import make_differential_model
+
+        return make_differential_model(name, features=features, marks=marks,
+                                       random_state=random_state)
     known = model_names(task, optional=True)
     if name not in known:
         hint = ""

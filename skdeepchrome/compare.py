@@ -26,7 +26,17 @@ from .comparison_result import (  # noqa: F401  (the harness's names, importable
     ComparisonResult,
     format_p,
 )
+from .differential import compare_differential
 from .layout import REMC_MARKS
+from .model_names import DIFFERENTIAL_TASK
+from .run_records import (
+    RunRecord,
+    UnitFailedError,
+    UnitResult,
+    arrays_fingerprint,
+    describe_models,
+    make_manifest,
+)
 from .scoring import (  # noqa: F401
     DEFAULT_SCORING,
     LABEL_METRICS,
@@ -53,6 +63,7 @@ from .task_running import (  # noqa: F401
     run_tasks,
     tuned,
 )
+from .unit_running import run_units
 
 
 def _cv_task(name, model, grid, X, y, train, test, inner_seed, task="classification"):
@@ -99,6 +110,10 @@ def compare_models(
     scheduler=None,
     verbose=1,
     task="classification",
+    cell_expression=None,
+    record_dir=None,
+    resume=False,
+    keep_going=False,
 ):
     """Cross-validate every model on identical folds.
 
@@ -140,8 +155,28 @@ def compare_models(
         ``"tcp://10.0.0.1:8786"``) through joblib's Dask backend.
     verbose : int, default=1
         ``0`` hides the progress bar.
-    task : {"classification", "regression", "auto"}, default="classification"
+    task : {"classification", "regression", "differential", "auto"}, default="classification"
         ``"auto"`` regresses a continuous ``y`` and classifies anything else.
+        ``"differential"``: ``X`` holds two cells' marks for the same genes (a pair matrix,
+        :mod:`skdeepchrome.pair_layout`, or a tuple ``(X1, X2)``) and ``y`` is the log2 fold
+        change; run by :func:`skdeepchrome.differential.compare_differential` (its models,
+        metrics and ``posterior`` ceiling; the default ``reference`` becomes
+        ``"deepdiff"``; no ``tune``).
+    cell_expression : array-like of shape (n_genes, 2), optional
+        Differential task only: each cell's expression (see
+        :func:`~skdeepchrome.differential.compare_differential`).
+    record_dir : str or Path, optional
+        Record each fold in this folder as soon as its last model is fitted
+        (:mod:`skdeepchrome.run_records`); an interrupted run keeps them.
+    resume : bool, default=False
+        Continue the run recorded in ``record_dir``: the data, models, parameters, seed
+        and package version must be the recorded ones (``ValueError`` naming what
+        differs); recorded folds are not fitted again and the result equals an
+        uninterrupted run's. Without it, a record already there is replaced.
+    keep_going : bool, default=False
+        Leave out a fold whose fit fails (listed in ``info["failures"]``, skipped by the
+        tests) and finish the rest, instead of stopping with
+        :class:`~skdeepchrome.run_records.UnitFailedError`.
 
     Returns
     -------
@@ -167,6 +202,20 @@ def compare_models(
     >>> regression.task, regression.metrics
     ('regression', ['r2', 'pearson', 'spearman'])
     """
+    if task == DIFFERENTIAL_TASK:
+        if tune:
+            raise ValueError("tune is not offered for task='differential' yet; compare the "
+                             "models with their defaults.")
+        if record_dir is not None or resume or keep_going:
+            raise ValueError("record_dir, resume and keep_going are not offered for "
+                             "task='differential' yet; its cross-validation runs whole.")
+        return compare_differential(
+            X, y, models, cv, scoring, n_jobs, random_state, cell_expression=cell_expression,
+            posterior=posterior, features=features,
+            reference="deepdiff" if reference == "deepchrome" else reference,
+            scheduler=scheduler, verbose=verbose)
+    if cell_expression is not None:
+        raise ValueError("cell_expression applies to task='differential' only.")
     task = resolve_task(y, task)
     scoring = check_scoring(scoring, task)
     X, carried = check_matrix(X)
@@ -211,27 +260,62 @@ def compare_models(
                 )
             cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed)
     folds = list(cv.split(X, y_encoded))
-    tasks = [
-        delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train, test, fold_seed,
-                          task)
-        for name, model in models.items()
-        for train, test in folds
-    ]
-    outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc="cross-validation")
+    # Fold by fold, so that each fold is finished (and recorded) as early as possible.
+    units = {
+        str(fold): [(name, delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train,
+                                             test, fold_seed, task))
+                    for name, model in models.items()]
+        for fold, (train, test) in enumerate(folds)
+    }
+    record = None
+    if record_dir is not None:
+        manifest = make_manifest(
+            protocol="cross-validation",
+            data=arrays_fingerprint(X, y_encoded, posterior),
+            models=describe_models(models),
+            parameters=dict(cv=[[len(tr), arrays_fingerprint(te)] for tr, te in folds],
+                            scoring=list(scoring), tune={k: repr(v) for k, v in grids.items()},
+                            features=features, task=task),
+            seed=random_state, units=list(units))
+        record = RunRecord.open(record_dir, manifest, resume=resume)
+    elif resume:
+        raise ValueError("resume=True continues the run recorded in record_dir; pass "
+                         "record_dir.")
+
+    def fold_result(unit, outputs):
+        test = folds[int(unit)][1]
+        rows, frames, extras = [], [], {}
+        for name, score, label, fit_s, pred_s, best in outputs:
+            for metric, value in metric_values(y_encoded[test], score, label, scoring).items():
+                rows.append(dict(model=name, fold=int(unit), metric=metric, value=value,
+                                 fit_seconds=fit_s, predict_seconds=pred_s))
+            frames.append(pd.DataFrame(dict(model=name, fold=int(unit), gene=test,
+                                            y_true=y_encoded[test], score=score)))
+            if best is not None:
+                extras[name] = str(best)
+        return UnitResult(rows, pd.concat(frames, ignore_index=True), {"best_params": extras})
+
+    done, failed = run_units(units, fold_result, record=record, keep_going=keep_going,
+                             n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
+                             desc="cross-validation", what="fold")
+    if not done:
+        raise UnitFailedError(
+            "every fold failed: " + "; ".join(f"fold {u} ({m}: {e})" for u, f in failed.items()
+                                              for m, e in f.failures) + ".")
+    # Model by model, fold by fold: the table reads as before the folds were recorded.
     rows, predictions, best_params = [], [], {}
-    for (name, score, label, fit_s, pred_s, best), (fold, (_, test)) in zip(
-        outputs, [(f, fold) for _ in models for f, fold in enumerate(folds)]
-    ):
-        for metric, value in metric_values(y_encoded[test], score, label, scoring).items():
-            rows.append(dict(model=name, fold=fold, metric=metric, value=value,
-                             fit_seconds=fit_s, predict_seconds=pred_s))
-        predictions.append(pd.DataFrame(dict(model=name, fold=fold, gene=test,
-                                             y_true=y_encoded[test], score=score)))
-        if best is not None:
-            best_params.setdefault(name, []).append(best)
+    for name in models:
+        for result in done.values():
+            rows += [row for row in result.rows if row["model"] == name]
+            frame = result.predictions
+            predictions.append(frame[frame["model"] == name])
+            best = result.extras.get("best_params", {}).get(name)
+            if best is not None:
+                best_params.setdefault(name, []).append(best)
+    folds_done = [int(unit) for unit in done]
     if posterior is not None:
-        for fold, (_, test) in enumerate(folds):
+        for fold in folds_done:
+            test = folds[fold][1]
             p = posterior[test]
             for metric, value in metric_values(y_encoded[test], p, (p > 0.5).astype(int),
                                                scoring).items():
@@ -240,6 +324,7 @@ def compare_models(
             predictions.append(pd.DataFrame(dict(model=CEILING, fold=fold, gene=test,
                                                  y_true=y_encoded[test], score=p)))
     table = pd.DataFrame(rows)
+    predictions = pd.concat(predictions, ignore_index=True)
     n_test = int(np.mean([len(test) for _, test in folds]))
     tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
     info = dict(
@@ -249,8 +334,12 @@ def compare_models(
         n_folds=len(folds),
         scoring=list(scoring), tune=bool(grids), random_state=random_state,
         models={name: repr(model) for name, model in models.items()},
-        best_params={k: [str(p) for p in v] for k, v in best_params.items()},
+        best_params=best_params,
     )
+    if failed:
+        info["failures"] = [dict(unit=int(unit), model=model, error=error)
+                            for unit, failure in failed.items()
+                            for model, error in failure.failures]
     return ComparisonResult(table, unit="fold", tests=tests,
-                            predictions=pd.concat(predictions, ignore_index=True),
+                            predictions=predictions,
                             reference=reference, info=info, task=task)

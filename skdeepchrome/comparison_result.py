@@ -136,6 +136,14 @@ class ComparisonResult:
                     f"with {n_units} epigenomes no two-sided Wilcoxon signed-rank p-value can "
                     f"fall below {smallest:.3g}; 6 or more epigenomes are needed to reach 0.05."
                 )
+        failures = self.info.get("failures") or []
+        if failures:
+            failed = list(dict.fromkeys(str(f["unit"]) for f in failures))
+            what = "; ".join(f"{f['unit']} ({f['model']}: {f['error']})" for f in failures)
+            notes.append(
+                f"{len(failed)} {self.unit}(s) failed and are left out of every table, "
+                f"picture and test: {what}."
+            )
         for note in dict.fromkeys(n for n in self.tests.get("note", []) if n):
             notes.append(f"{note}: its p-value is reported as NaN.")
         return notes

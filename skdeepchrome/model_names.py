@@ -18,6 +18,25 @@ OPTIONAL_MODEL_NAMES = ("attentivechrome",)
 #: Models a regression comparison runs by default, in report order.
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
 TASKS = ("classification", "regression")
+#: The differential task (two cells, the log2 fold change): run by
+#: :func:`skdeepchrome.compare.compare_models` only, not by the single-epigenome protocols,
+#: so it is kept out of :data:`TASKS`.
+DIFFERENTIAL_TASK = "differential"
+#: Every task the comparison harness runs.
+COMPARE_TASKS = TASKS + (DIFFERENTIAL_TASK,)
+#: Models a differential comparison runs by default, in report order: the DeepDiff-style
+#: network, two single-cell DeepChrome regressors' difference, and each tabular baseline on
+#: the difference of the two cells' features and on their concatenation.
+DIFFERENTIAL_MODEL_NAMES = (
+    "deepdiff",
+    "deepchrome_difference",
+    "ridge_difference",
+    "ridge_concat",
+    "random_forest_difference",
+    "random_forest_concat",
+    "gradient_boosting_difference",
+    "gradient_boosting_concat",
+)
 
 #: Other spellings people use for the same model (compared case-insensitively, with "-"
 #: and spaces read as "_").
@@ -43,6 +62,8 @@ ALIASES = {
     "hgb": "gradient_boosting",
     "boosting": "gradient_boosting",
     "gradientboosting": "gradient_boosting",
+    "deep_diff": "deepdiff",
+    "deepdiffchrome": "deepdiff",
 }
 
 #: What a reader sees instead of a code name in pictures and reports.
@@ -55,6 +76,8 @@ DISPLAY_NAMES = {
     "ridge": "ridge regression",
     "gradient_boosting": "gradient boosting",
     "ceiling": "Bayes ceiling",
+    "deepdiff": "DeepDiff-style CNN",
+    "deepchrome_difference": "difference of two DeepChrome CNNs",
 }
 
 
@@ -72,7 +95,9 @@ def model_names(task="classification", *, optional=False):
         return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())
     if task == "regression":
         return REGRESSION_MODEL_NAMES
-    raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    if task == DIFFERENTIAL_TASK:
+        return DIFFERENTIAL_MODEL_NAMES
+    raise ValueError(f"task must be one of {COMPARE_TASKS}, got {task!r}.")
 
 
 def display_name(name):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,17 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
 
 from .comparison_result import CEILING, TEST_COLUMNS, ComparisonResult
+from .datasets.remc import RemcCollection, load_remc
 from .estimators._base import TorchHistoneEstimator
 from .layout import REMC_MARKS
+from .run_records import (
+    RunRecord,
+    UnitFailedError,
+    UnitResult,
+    describe_models,
+    make_manifest,
+    source_fingerprint,
+)
 from .scoring import REGRESSION_METRICS, check_scoring, metric_values
 from .significance import (
     UNDEFINED,
@@ -41,8 +51,9 @@ from .targets import (
     check_task,
     continuous_score,
 )
-from .task_running import TUNING_SCORE, resolve_grids, resolve_models, run_tasks
+from .task_running import TUNING_SCORE, resolve_grids, resolve_models
 from .transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
+from .unit_running import run_units
 
 SPLITS = ("train", "valid", "test")
 
@@ -350,9 +361,36 @@ def _model_names(models, task):
     return names
 
 
+def _epigenome_result(unit, outputs):
+    """One epigenome's rows and predictions from its models' fits (in model order)."""
+    rows = [row for fit_rows, _ in outputs for row in fit_rows]
+    frames = [pred for _, pred in outputs if len(pred)]
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return UnitResult(rows, predictions)
+
+
+def _stable_tune(tune):
+    """``tune`` as the manifest records it: a bool, or each grid's text."""
+    if isinstance(tune, dict):
+        return {name: repr(grid) for name, grid in sorted(tune.items())}
+    return bool(tune)
+
+
+def _failure_records(failed):
+    """``[{"unit", "model", "error"}]`` of the failed units, for ``info["failures"]``."""
+    return [dict(unit=unit, model=model, error=error)
+            for unit, failure in failed.items() for model, error in failure.failures]
+
+
+def _failure_text(failed):
+    return "; ".join(f"{r['unit']} ({r['model']}: {r['error']})"
+                     for r in _failure_records(failed))
+
+
 def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
                    random_state=None, features="bins", reference="deepchrome", scheduler=None,
-                   verbose=1, task="classification"):
+                   verbose=1, task="classification", record_dir=None, resume=False,
+                   keep_going=False):
     """Run the paper's train / valid / test protocol over one or more epigenomes.
 
     Parameters
@@ -360,8 +398,8 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     epigenomes : Bunch, mapping of name -> Bunch or callable, or an iterable of pairs
         One epigenome (a Bunch with ``train``, ``valid``, ``test``), or several by name. A
         callable value is called inside the worker to load that epigenome, so only one is
-        in memory per worker (:func:`skdeepchrome.datasets.load_remc_collection` and the
-        simulator provide such loaders).
+        in memory per worker (the simulator provides such loaders; the epigenomes of a
+        :func:`skdeepchrome.datasets.load_remc_collection` are read that way too).
     models : None, list of str, or dict of name -> estimator
         As in :func:`skdeepchrome.compare.compare_models`.
     scoring, tune, features, reference
@@ -378,6 +416,20 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
         Regression needs a continuous ``target`` in every split (e.g. through
         :func:`expression_target`); it is scored by R², Pearson and Spearman correlation
         and ranked by R².
+    record_dir : str or Path, optional
+        Record each epigenome in this folder as soon as its last model is fitted (see
+        :mod:`skdeepchrome.run_records`); an interrupted run keeps them.
+    resume : bool, default=False
+        Continue the run recorded in ``record_dir``: check that the data, models,
+        parameters, seed and package version are the recorded ones (``ValueError`` naming
+        what differs), skip the recorded epigenomes and fit the rest. The result equals an
+        uninterrupted run's (each epigenome's seeds do not depend on which ran before).
+        Without it, a record already in ``record_dir`` is replaced.
+    keep_going : bool, default=False
+        When a fit fails (an exception, or its worker process dies), leave its epigenome
+        out, list it in ``info["failures"]`` and the caveats, and finish the rest. Without
+        it the run stops with :class:`~skdeepchrome.run_records.UnitFailedError` naming
+        the epigenome and model.
 
     Returns
     -------
@@ -388,6 +440,12 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     """
     if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
         epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
+    if isinstance(epigenomes, RemcCollection):
+        # Iterating would read every epigenome here; a loader per folder lets each worker
+        # read its own, one at a time.
+        epigenomes = {name: partial(load_remc, folder, marks=epigenomes.marks,
+                                    n_bins=epigenomes.n_bins)
+                      for name, folder in epigenomes.folders.items()}
     items = list(epigenomes.items()) if hasattr(epigenomes, "items") else list(epigenomes)
     if not items:
         raise ValueError("No epigenomes to evaluate.")
@@ -402,22 +460,45 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
     # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
     # each fit, and a worker usually fits the next model on the epigenome it has loaded.
-    tasks = [
-        delayed(evaluate_epigenome)(source, models, scoring=scoring, tune=tune,
-                                    random_state=seed, features=features, name=name, task=task,
-                                    only=model, ceiling=model == names_of_models[-1],
-                                    cache_key=(run, name))
+    # Every epigenome gets the same model seeds, whichever ran before it, so a resumed run
+    # reproduces an uninterrupted one.
+    units = {
+        name: [(model, delayed(evaluate_epigenome)(
+            source, models, scoring=scoring, tune=tune, random_state=seed, features=features,
+            name=name, task=task, only=model, ceiling=model == names_of_models[-1],
+            cache_key=(run, name)))
+            for model in names_of_models]
         for name, source in items
-        for model in names_of_models
-    ]
-    outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
-    _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
-    table = pd.DataFrame([row for rows, _ in outputs for row in rows])
-    predictions = pd.concat([pred for _, pred in outputs if len(pred)], ignore_index=True)
+    }
+    record = None
+    if record_dir is not None:
+        manifest = make_manifest(
+            protocol="paper", data={name: source_fingerprint(source) for name, source in items},
+            models=describe_models(models),
+            parameters=dict(scoring=list(scoring), tune=_stable_tune(tune), features=features,
+                            task=task),
+            seed=random_state, units=names)
+        record = RunRecord.open(record_dir, manifest, resume=resume)
+    elif resume:
+        raise ValueError("resume=True continues the run recorded in record_dir; pass "
+                         "record_dir.")
+    try:
+        done, failed = run_units(
+            units, _epigenome_result, record=record, keep_going=keep_going, n_jobs=n_jobs,
+            scheduler=scheduler, verbose=verbose, what="epigenome",
+            desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
+    finally:
+        _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
+    if not done:
+        raise UnitFailedError(f"every epigenome failed: {_failure_text(failed)}.")
+    table = pd.DataFrame([row for result in done.values() for row in result.rows])
+    predictions = pd.concat([r.predictions for r in done.values() if len(r.predictions)],
+                            ignore_index=True)
     tests = _epigenome_tests(table, predictions, reference, scoring, seed, task)
     info = dict(protocol="train / valid / test (DeepChrome paper)", task=task, epigenomes=names,
                 scoring=list(scoring), tune=bool(tune), random_state=random_state,
                 features=features)
+    if failed:
+        info["failures"] = _failure_records(failed)
     return ComparisonResult(table, unit="epigenome", tests=tests, predictions=predictions,
                             reference=reference, info=info, task=task)

@@ -61,7 +61,9 @@ def compare_roadmap_sample(models=None, *, window=DEEPCHROME_WINDOW, task="class
     random_state : int or None, default=0
     **kwargs
         Passed on to :func:`~skdeepchrome.protocol.paper_protocol` (``n_jobs``, ``tune``,
-        ``features``, ``verbose``, ...).
+        ``features``, ``verbose``, ...), including ``record_dir``, ``resume`` and
+        ``keep_going``: each epigenome is recorded as it finishes and a resumed run skips
+        the recorded ones (:ref:`long-runs`).
 
     Returns
     -------

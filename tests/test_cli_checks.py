@@ -200,7 +200,7 @@ def test_interpret_with_a_file_that_is_not_a_model(tmp_path, capsys):
     out = tmp_path / "explained"
     assert main(["interpret", "--model", str(fake), "--out", str(out), "--quiet"]) == 2
     line = one_line_error(capsys, "interpret")
-    assert "not a model file" in line
+    assert "not a model file" in line and "Unpickl" not in line
     assert not out.exists()
 
 
@@ -242,14 +242,13 @@ def test_progress_moves_per_fit(monkeypatch):
     import skdeepchrome.protocol as protocol
     from skdeepchrome.protocol import paper_protocol
 
-    counted, real = [], protocol.run_tasks
+    counted, real = [], protocol.run_units
 
-    def spy(tasks, **kwargs):
-        tasks = list(tasks)
-        counted.append((len(tasks), kwargs["desc"]))
-        return real(tasks, **kwargs)
+    def spy(units, collect, **kwargs):
+        counted.append((sum(len(fits) for fits in units.values()), kwargs["desc"]))
+        return real(units, collect, **kwargs)
 
-    monkeypatch.setattr(protocol, "run_tasks", spy)
+    monkeypatch.setattr(protocol, "run_units", spy)
     loads = []
 
     def epigenome(seed):

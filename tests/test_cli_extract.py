@@ -54,7 +54,9 @@ def test_extract_npz_with_tracks_reads_and_expression(files, capsys):
     assert ds.marks == ("H3K4me3", "H3K27me3")
     # H3K4me3: the bin right after each TSS on both strands; H3K27me3 reads are near G3 only.
     np.testing.assert_array_equal(ds.data, [[0, 0, 8, 0, 0, 0, 0, 0], [0, 0, 4, 0, 0, 0, 0, 0]])
-    assert ds.target.tolist() == [1, 0]  # median of (10, 0.5) is 5.25
+    # The median of the whole E003 column (10, 0.5, 3) is 3: G4, not extracted, counts.
+    assert ds.target.tolist() == [1, 0]
+    assert ds.metadata["label_threshold"] == 3.0
     np.testing.assert_allclose(ds.expression, np.log1p([10.0, 0.5]))
     assert ds.metadata["flank"] == 200 and ds.metadata["bin_size"] == 100
     assert ds.metadata["n_genes_without_expression"] == 1
@@ -87,6 +89,25 @@ def test_extract_remc_csv(files, capsys):
     np.testing.assert_array_equal(ds.data[rows["G1"]], [0, 0, 8, 0])
     # E004: G1=1, G2=2, G4=3 -> median 2 -> only G4 is high.
     assert ds.target[rows["G4"]] == 1 and ds.target[rows["G1"]] == 0
+
+
+@pytest.mark.parametrize("choice, threshold, labels", [
+    # The whole E004 column is 1, 2, 3 (median 2); G4 is a lncRNA, so only G1 and G2 are
+    # extracted, whose own median is 1.5.
+    ("table", 2.0, [0, 0]),
+    ("extracted", 1.5, [0, 1]),
+])
+def test_extract_label_median_of_table_or_extracted_genes(files, choice, threshold, labels):
+    tmp, gtf, k4, _, rpkm = files
+    out = tmp / f"{choice}.npz"
+    assert main(["extract", "--genes", str(gtf), "--track", f"H3K4me3={k4}", "--expression",
+                 str(rpkm), "--epigenome", "E004", "--label-median", choice, "--out", str(out),
+                 "--flank", "200", "--quiet"]) == 0
+    ds = load_npz_dataset(out)
+    assert ds.gene_ids.tolist() == ["G1", "G2"]
+    assert ds.target.tolist() == labels
+    assert ds.metadata["label_threshold"] == threshold
+    assert ("table" if choice == "table" else "extracted") in ds.metadata["label_rule"]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +9,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from skdeepchrome import REMC_MARKS, HistoneBinner
+from skdeepchrome import REMC_MARKS, HistoneBinner, save_model
 from skdeepchrome.cli import main
 from skdeepchrome.datasets import save_npz_dataset
 from skdeepchrome.datasets.simulator import make_histone_dataset
@@ -43,7 +42,7 @@ def test_simulated_run_writes_pictures_and_tables(simulated_run):
     code, out = simulated_run
     assert code == 0
     assert {p.name for p in out.iterdir()} == GRADIENT_FILES | ANY_MODEL_FILES | REPORT_FILES | {
-        "model.joblib"}
+        "model.skdc"}
     optimal = pd.read_csv(out / "class_optimal_inputs.csv")
     assert optimal["target_class"].drop_duplicates().tolist() == [1, 0]  # high first
     assert len(optimal) == 2 * 5 * 100 and (optimal["value"] >= 0).all()
@@ -67,7 +66,7 @@ def test_loaded_model_on_an_npz_dataset(simulated_run, tmp_path):
     path = save_npz_dataset(tmp_path / "sim.npz", ds.data, gene_ids=ds.gene_ids,
                             marks=ds.marks, target=ds.target)
     out = tmp_path / "out"
-    code = main(["interpret", "--data", str(path), "--model", str(trained / "model.joblib"),
+    code = main(["interpret", "--data", str(path), "--model", str(trained / "model.skdc"),
                  "--out", str(out), "--no-plots", *QUICK])
     assert code == 0
     names = {p.name for p in out.iterdir()}
@@ -81,11 +80,11 @@ def test_a_model_without_gradients_gets_what_applies(tmp_path, capsys):
     ds = make_histone_dataset(120, random_state=6)
     forest = make_pipeline(HistoneBinner(n_bins=10, scale="log1p"),
                            RandomForestClassifier(n_estimators=10, random_state=0))
-    joblib.dump(forest.fit(ds.data, ds.target), tmp_path / "forest.joblib")
+    save_model(forest.fit(ds.data, ds.target), tmp_path / "forest.skdc")
     path = save_npz_dataset(tmp_path / "sim.npz", ds.data, gene_ids=ds.gene_ids,
                             marks=ds.marks, target=ds.target)
     out = tmp_path / "out"
-    code = main(["interpret", "--data", str(path), "--model", str(tmp_path / "forest.joblib"),
+    code = main(["interpret", "--data", str(path), "--model", str(tmp_path / "forest.skdc"),
                  "--out", str(out), "--repeats", "2"])
     assert code == 0
     assert {p.name for p in out.iterdir()} == ANY_MODEL_FILES | REPORT_FILES
@@ -106,9 +105,32 @@ def test_toy_epigenome_folder(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--data", "/nonexistent/data.npz"], "no such file"),
     (["--genes", "100"], "--genes must be two positive counts"),
-    (["--model", "/nonexistent/model.joblib"], "no such model file"),
+    (["--model", "/nonexistent/model.skdc"], "no such model file"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
     code = main(["interpret", "--out", str(tmp_path / "o"), "--quiet", *argv])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_interpret_never_unpickles_a_model_file(simulated_run, tmp_path, monkeypatch):
+    # A model file from elsewhere must not run code: loading it reaches no unpickler.
+    import pickle
+
+    import torch
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("interpret --model must not unpickle")
+
+    _, trained = simulated_run
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+    ds = make_histone_dataset(80, random_state=7)
+    path = save_npz_dataset(tmp_path / "sim.npz", ds.data, gene_ids=ds.gene_ids,
+                            marks=ds.marks, target=ds.target)
+    out = tmp_path / "out"
+    assert main(["interpret", "--data", str(path), "--model", str(trained / "model.skdc"),
+                 "--out", str(out), "--no-plots", *QUICK]) == 0
+    assert (out / "mark_importance.csv").is_file()

@@ -158,6 +158,31 @@ def test_a_fit_leaves_torch_global_state_alone(small):
     assert torch.get_num_threads() == threads
 
 
+def _fit_deepdiff(X, y):
+    from skdeepchrome.estimators.deepdiff import DeepDiffRegressor
+
+    return DeepDiffRegressor(n_filters=8, embedding_size=8, hidden_sizes=(8,), max_epochs=4,
+                             kernel_size=5, random_state=0).fit(X, y).predict(X)
+
+
+def test_deepdiff_shares_the_bases_seeding_and_leaves_torch_alone(small):
+    # The DeepDiff regressor on a pair (the small signal twice, the second reversed).
+    X, y = small
+    X3 = np.asarray(X).reshape(len(y), 5, 20)
+    pair = np.concatenate([X3[:, :4], X3[::-1, :4]], axis=1)
+    lfc = y - y[::-1] + 0.1 * np.arange(len(y)) / len(y)
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    serial = _fit_deepdiff(pair, lfc)
+    assert torch.equal(torch.rand(3), expected)
+    for backend in ("loky", "threading"):
+        runs = joblib.Parallel(n_jobs=2, backend=backend)(
+            joblib.delayed(_fit_deepdiff)(pair, lfc) for _ in range(2))
+        for run in runs:
+            np.testing.assert_array_equal(run, serial, err_msg=backend)
+
+
 # -- no silent guesses of the layout ---------------------------------------------------------
 
 

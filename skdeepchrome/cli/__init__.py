@@ -5,7 +5,8 @@ Each sub-command lives in its own module of this package and exposes
 callable that runs it. This module only wires them together, and gives every command
 the same manners: an error is one line of its own, naming the command's flags, with
 exit status 2; each distinct warning is shown once; Ctrl-C ends the workers and says
-that nothing was written (exit status 130).
+what was kept (``compare`` keeps its finished units for ``--resume``; exit status 130);
+a run stopped by a failed fit names it in one line (exit status 1).
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from ._warnings import each_warning_once
 
 #: Exit status of a usage or input error (argparse's), and of an interrupt (128 + SIGINT).
 USAGE_ERROR, INTERRUPTED = 2, 130
+#: Exit status of a run stopped by a failed fit (the finished units are kept).
+FAILED = 1
+
+
+def _notes(exc):
+    """The notes a run added to an error (where it happened, what was kept)."""
+    return [str(note) for note in getattr(exc, "__notes__", ())]
 
 
 class UsageError(Exception):
@@ -92,15 +100,26 @@ def main(argv=None):
     try:
         with each_warning_once(prog):
             return args.func(args) or 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _end_workers()
-        print(f"\n{prog}: interrupted: nothing written", file=sys.stderr)
+        # A run that records its units says how many it kept (RunInterrupted's message).
+        told = str(exc) or "interrupted: nothing written"
+        print(f"\n{prog}: {in_cli_terms(told)}", file=sys.stderr)
         return INTERRUPTED
     except (ValueError, OSError, KeyError, ImportError, pickle.UnpicklingError) as exc:
         # Bad input is the user's to fix: one clear line, not a traceback.
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        _say_error(prog, in_cli_terms(" ".join(str(message).split())))
+        text = " ".join([str(message), *_notes(exc)])
+        _say_error(prog, in_cli_terms(" ".join(text.split())))
         return USAGE_ERROR
+    except RuntimeError as exc:
+        from ..run_records import UnitFailedError
+
+        if not isinstance(exc, UnitFailedError):
+            raise
+        _end_workers()
+        _say_error(prog, in_cli_terms(" ".join(str(exc).split())))
+        return FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

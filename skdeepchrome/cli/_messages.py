@@ -26,6 +26,10 @@ _REWRITES = (
      "(it holds Python objects; skdeepchrome reads only plain arrays and never unpickles "
      "data)."),
     (re.compile(r"\s*\((?:[^()]*)allow_pickle[^()]*\)"), ""),
+    # A recorded run's hints name the Python arguments (resume, keep_going).
+    (re.compile(r"\(resume to continue\)"), "(run the same command with --resume to continue)"),
+    (re.compile(r"\bkeep_going skips"), "--keep-going skips"),
+    (re.compile(r"\bwithout resuming\b"), "without --resume"),
 )
 
 #: Leading bytes of common non-text files, and what they are.

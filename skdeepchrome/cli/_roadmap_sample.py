@@ -66,8 +66,9 @@ def run_real_sample(args, common):
     from ..roadmap_comparison import compare_roadmap_sample
 
     start = time.perf_counter()
-    result = compare_roadmap_sample(window=window(args), **common)
     out = Path(args.out) / REAL_FOLDER
+    result = compare_roadmap_sample(window=window(args), record_dir=out / ".skdeepchrome-run",
+                                    **common)
     with StagedFolder(out, own=own_files()) as stage:
         result.save(stage.path, plots=not args.no_plots)
         written = stage.commit()

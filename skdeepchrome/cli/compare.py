@@ -12,7 +12,11 @@ import time
 from functools import partial
 from pathlib import Path
 
+from . import _differential as differential
 from . import _roadmap_sample as roadmap
+
+#: ``skdeepchrome.run_records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
+RECORD_FOLDER = ".skdeepchrome-run"
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
 DEFAULT_GENES = "6601,6601,6600"
@@ -43,10 +47,12 @@ def add_parser(subparsers):
                         "svm, random_forest, logistic, gradient_boosting; attentivechrome on "
                         "request; for regression ridge replaces logistic; aliases such as "
                         "cnn, rf, lr, gbm)")
-    parser.add_argument("--task", choices=("classification", "regression"),
+    parser.add_argument("--task", choices=("classification", "regression", "differential"),
                         default="classification",
-                        help="classify high/low expression (default) or regress the data's "
-                        "log1p expression (simulated data, or an .npz with expression)")
+                        help="classify high/low expression (default), regress the data's "
+                        "log1p expression (simulated data, or an .npz with expression), or "
+                        "predict the log2 fold change between two cells (differential: "
+                        "--data roadmap-sample --pair E123,E003, or a simulated pair)")
     parser.add_argument("--cv", type=int, default=None,
                         help=f"folds for cross-validation on an extracted dataset (default "
                         f"{DEFAULT_CV}); only with --data FILE")
@@ -73,7 +79,17 @@ def add_parser(subparsers):
     parser.add_argument("--progress", action="store_true",
                         help="draw the progress bar even when stderr is not a terminal")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run recorded in --out (each finished epigenome or "
+                        "fold is recorded in OUT/.skdeepchrome-run/ as it ends): the data, "
+                        "models, options, seed and version must match; finished units are "
+                        "not fitted again")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="when a fit fails (an error, or its worker is killed or runs out "
+                        "of memory), report that epigenome or fold as failed and finish the "
+                        "rest, instead of stopping")
     roadmap.add_arguments(parser)
+    differential.add_arguments(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -115,6 +131,10 @@ def check_options(args):
     if args.n_jobs == 0:
         raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
                          "process) or a negative count (-1: every core).")
+    if args.task == "differential":
+        return differential.check_options(args, checked)
+    if args.pair is not None:
+        raise ValueError("--pair applies to --task differential.")
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
     checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
@@ -240,6 +260,9 @@ def run(args):
 
         require_matplotlib()  # fail now, not after the models have trained
 
+    if args.task == "differential":
+        return differential.run(args, checked)
+
     def say(message):
         if not args.quiet:
             print(message, file=sys.stderr)
@@ -260,12 +283,16 @@ def run(args):
     reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
     common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=1 if show_bar else 0, task=task)
+                  verbose=1 if show_bar else 0, task=task, resume=args.resume,
+                  keep_going=args.keep_going)
+    # The record of finished units lives in the report folder, out of the staged report,
+    # so that an interrupted run keeps it (see skdeepchrome.run_records).
+    record_dir = Path(args.out) / RECORD_FOLDER
     if kind == "protocol":
         if regression:
             # Each split's expression becomes its target, still loaded lazily per worker.
             data = {name: partial(expression_target, source) for name, source in data.items()}
-        result = paper_protocol(data, **common)
+        result = paper_protocol(data, record_dir=record_dir, **common)
         if roadmap.is_roadmap_sample(args.data):
             roadmap.add_per_epigenome_tests(result, args)
     else:
@@ -273,7 +300,8 @@ def run(args):
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
-        result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior, **common)
+        result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
+                                record_dir=record_dir, **common)
     result.info["run"] = _provenance(args)
     with StagedFolder(args.out, own=own_files()) as stage:
         result.save(stage.path, plots=not args.no_plots)

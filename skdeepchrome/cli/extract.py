@@ -20,7 +20,8 @@ def add_parser(subparsers):
             "CSV layout for a PATH ending in .csv or .csv.gz. Marks are ordered as given: "
             "every --track, then every --reads. With --expression, genes without an "
             "expression value are reported and left out, the target is high/low expression "
-            "(above the median) and the expression stored is log1p."
+            "(above the median of every gene of the expression table, DeepChrome's rule; "
+            "see --label-median) and the expression stored is log1p."
         ),
     )
     parser.add_argument("--genes", required=True, type=Path, metavar="ANNOTATION",
@@ -49,6 +50,12 @@ def add_parser(subparsers):
                         help="transcript -> gene map for a transcript-level table (Salmon, "
                         "kallisto, RSEM isoforms): a GTF with transcript records or a "
                         "two-column file; transcripts are summed per gene")
+    parser.add_argument("--label-median", choices=("table", "extracted"), default="table",
+                        help="the median that splits high from low: of every gene in the "
+                        "expression table's column (default; DeepChrome labels genes against "
+                        "the median of all 19,795 protein-coding genes of the epigenome, so a "
+                        "gene's label does not depend on which genes were extracted with it), "
+                        "or of the extracted genes only")
     parser.add_argument("--out", required=True, type=Path, metavar="PATH",
                         help="output: .npz, or .csv / .csv.gz for the REMC CSV layout "
                         "(needs --expression)")
@@ -193,11 +200,20 @@ def run(args):
             )
         X, gene_ids = X[matched], gene_ids[matched]
         values = aligned.expression[matched]
-        target = binarize_expression(values)
+        if args.label_median == "table":
+            # The whole column, not just the genes extracted: a gene list or a GTF subset
+            # would otherwise move the threshold and relabel genes.
+            median_of = table_expression.to_numpy(dtype=float)
+            rule = f"1 when expression > the median of all {len(median_of)} genes of the table"
+        else:
+            median_of = values
+            rule = f"1 when expression > the median of the {len(values)} extracted genes"
+        _, threshold = binarize_expression(median_of, return_threshold=True)
+        target = binarize_expression(values, threshold)
         expression = log_expression(values)
         metadata.update(expression_table=str(args.expression), epigenome=args.epigenome,
                         n_genes_without_expression=int(n_missing),
-                        label_rule="1 when expression > median")
+                        label_rule=rule, label_threshold=threshold)
 
     if kind == "csv":
         save_deepchrome_csv(args.out, X, target, gene_ids, marks=marks)

@@ -31,7 +31,8 @@ def add_parser(subparsers):
                         help="the mark columns of --data CSV files, in file order, when they "
                         "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
     parser.add_argument("--model", type=Path,
-                        help="a fitted model saved with joblib (default: train one)")
+                        help="a fitted model file (.skdc) written by skdeepchrome train or "
+                        "save_model (default: train one); read without unpickling")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-interpret"),
                         help="output folder (default ./skdeepchrome-interpret)")
     parser.add_argument("--fast", action="store_true",
@@ -192,23 +193,28 @@ def check_options(args):
 def load_model(path):
     """The fitted model saved at ``path``, or a one-line error saying the file is not one.
 
-    joblib (pickle) files are the only model files read; load only files you trust.
+    Read with :func:`skdeepchrome.model_files.load_model`: a model file (``.skdc``) is JSON
+    and plain arrays, never unpickled, so a file from elsewhere cannot run code here.
     """
-    import joblib
+    from ..model_files import ModelFileError
+    from ..model_files import load_model as read_model_file
 
     try:
-        model = joblib.load(path)
-    except Exception as exc:  # noqa: BLE001 - whatever is wrong, the user needs one line
-        raise ValueError(f"--model {path}: not a model file saved with joblib.dump "
-                         f"({type(exc).__name__}).") from None
+        model = read_model_file(path)
+    except ModelFileError as exc:
+        reason = " ".join(str(exc).split())
+        reason = reason[len(str(path)) + 2:] if reason.startswith(f"{path}: ") else reason
+        raise ValueError(f"--model {path}: not a model file written by skdeepchrome train "
+                         f"or save_model ({reason.rstrip('.')}).") from None
     if not (hasattr(model, "predict") and hasattr(model, "fit")):
         raise ValueError(f"--model {path}: holds a {type(model).__name__}, not a fitted "
-                         "scikit-learn model.")
+                         "model.")
     return model
 
 
-#: Every file the command may write into its folder (a reused folder keeps none stale).
-OWN_FILES = ("model.joblib", "mark_profiles.csv", "mark_importance.csv",
+#: Every file the command may write into its folder (a reused folder keeps none stale;
+#: model.joblib is what earlier versions wrote there).
+OWN_FILES = ("model.skdc", "model.joblib", "mark_profiles.csv", "mark_importance.csv",
              "class_optimal_inputs.csv", "attributions_by_position.csv", "mark_attribution.csv",
              "mark_profiles.png", "mark_importance.png", "class_optimal_inputs.png",
              "attributions.png", "report.md", "report.html")
@@ -216,7 +222,6 @@ OWN_FILES = ("model.joblib", "mark_profiles.csv", "mark_importance.csv",
 
 def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, description):
     """Fit (or use) the model, explain it and write every file into ``out``."""
-    import joblib
     import numpy as np
     import pandas as pd
 
@@ -231,6 +236,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
         position_attribution,
     )
     from ..interpret.importance import input_marks
+    from ..model_files import save_model
     from ..plotting.interpretation import class_name
 
     written = []
@@ -252,8 +258,8 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
         _say(args, f"training {'a small' if args.fast else 'the recommended'} DeepChrome "
              f"pipeline on {len(X_train)} genes ...")
         model.fit(X_train, y_train)
-        joblib.dump(model, out / "model.joblib")
-        written.append("model.joblib")
+        save_model(model, out / "model.skdc")
+        written.append("model.skdc")
 
     if len(X_test) > args.max_genes:
         rows = np.random.default_rng(args.seed).choice(len(X_test), args.max_genes,

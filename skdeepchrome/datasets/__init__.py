@@ -7,6 +7,7 @@ from .expression import (
     read_expression_table,
     strip_version,
 )
+from .fold_change import UPDOWN_THRESHOLD, log2_fold_change, updown_labels
 from .npz import load_dataset, load_npz_dataset, save_npz_dataset
 from .remc import (
     RemcCollection,
@@ -15,8 +16,10 @@ from .remc import (
     load_remc_collection,
     save_deepchrome_csv,
 )
+from .roadmap_pair import DEEPDIFF_PAIR, load_roadmap_pair
 from .roadmap_sample import load_roadmap_sample, roadmap_sample_epigenomes
 from .simulated_epigenome import RELEASE_SIZES, simulate_epigenome, simulated_collection
+from .simulated_pair import make_differential_dataset
 from .simulator import (
     CELL_TYPES,
     DEFAULT_CELL_TYPE,
@@ -50,5 +53,11 @@ __all__ = [
     "roadmap_sample_epigenomes",
     "save_deepchrome_csv",
     "save_npz_dataset",
+    "DEEPDIFF_PAIR",
+    "UPDOWN_THRESHOLD",
+    "load_roadmap_pair",
+    "log2_fold_change",
+    "make_differential_dataset",
+    "updown_labels",
     "strip_version",
 ]

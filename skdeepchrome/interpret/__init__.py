@@ -7,6 +7,9 @@
 - :func:`mark_importance`: permutation or refit-without-the-mark importance of whole marks,
   for any estimator.
 - :func:`mark_profiles`: average profile of each mark per class.
+- :func:`differential_attributions`: integrated gradients of a DeepDiffRegressor's
+  predicted fold change over both cells' marks, summarised by
+  :func:`cell_mark_attribution`.
 
 Gradient methods need a fitted ``DeepChromeClassifier``, alone or after ``HistoneBinner``
 steps; :class:`TorchBinner` is the binner's transform in torch, so gradients are taken
@@ -17,6 +20,7 @@ from .attributions import attributions, mark_attribution, position_attribution
 from .class_optimisation import ClassOptimalInput, class_optimal_input, input_bounds
 from .differentiable_binner import TorchBinner
 from .differentiable_pipeline import DifferentiablePipeline
+from .differential_attributions import cell_mark_attribution, differential_attributions
 from .importance import input_marks, mark_importance
 from .positions import bin_centres_kb
 from .profiles import mark_profiles
@@ -27,7 +31,9 @@ __all__ = [
     "TorchBinner",
     "attributions",
     "bin_centres_kb",
+    "cell_mark_attribution",
     "class_optimal_input",
+    "differential_attributions",
     "input_bounds",
     "input_marks",
     "mark_attribution",

@@ -112,6 +112,9 @@ class DifferentiablePipeline:
     True
     """
 
+    #: Subclasses over a regressor (the differential model's) set this to False.
+    _needs_classes = True
+
     def __init__(self, estimator):
         check_is_fitted(estimator)  # also catches a search that was never fitted
         steps, final = unwrap_estimator(estimator)
@@ -130,9 +133,9 @@ class DifferentiablePipeline:
         check_is_fitted(final)
         for step in steps:
             check_is_fitted(step)
-        if not hasattr(final, "classes_"):
+        if self._needs_classes and not hasattr(final, "classes_"):
             raise TypeError(f"{_name(final)} is not a classifier; it has no classes_.")
-        self.classes_ = np.asarray(final.classes_)
+        self.classes_ = np.asarray(getattr(final, "classes_", []))
         self.binners = [TorchBinner(step) for step in steps]
         self._final = final
         self._first = steps[0] if steps else final

@@ -2,5 +2,6 @@
 
 from .attentivechrome import AttentiveChromeNet
 from .deepchrome import DeepChromeNet
+from .deepdiff import DeepDiffLoss, DeepDiffNet
 
-__all__ = ["AttentiveChromeNet", "DeepChromeNet"]
+__all__ = ["AttentiveChromeNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet"]

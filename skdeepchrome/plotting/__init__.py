@@ -7,6 +7,7 @@ matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 
 from .attention import plot_attention
 from .comparison import plot_auc_bars, plot_model_scores, plot_roc_curves
+from .differential import plot_differential_attribution
 from .interpretation import (
     plot_class_optimal_inputs,
     plot_mark_importance,
@@ -20,6 +21,7 @@ __all__ = [
     "plot_attention",
     "plot_auc_bars",
     "plot_class_optimal_inputs",
+    "plot_differential_attribution",
     "plot_mark_importance",
     "plot_mark_profiles",
     "plot_model_scores",

@@ -13,6 +13,7 @@ METRIC_LABELS = {
     "r2": "R²",
     "pearson": "Pearson r",
     "spearman": "Spearman ρ",
+    "updown_auc": "up/down ROC AUC",
 }
 
 
