@@ -242,13 +242,20 @@ def _resolve_marks(marks):
     return names
 
 
+def _preset(name):
+    """A cell-type preset or a setting of the simulator family (``P.FAMILY``)."""
+    return CELL_TYPES[name] if name in CELL_TYPES else P.FAMILY[name]
+
+
 def _resolve_cell_type(cell_type):
     if cell_type is None:
         return DEFAULT_CELL_TYPE
-    if not isinstance(cell_type, str) or cell_type not in CELL_TYPES:
+    if not isinstance(cell_type, str) or (cell_type not in CELL_TYPES
+                                          and cell_type not in P.FAMILY):
         raise ValueError(
             f"Unknown cell_type {cell_type!r}; choose one of {cell_type_names()} "
-            f"(None means {DEFAULT_CELL_TYPE!r})."
+            f"(None means {DEFAULT_CELL_TYPE!r}) or a setting of the simulator family, "
+            f"{list(P.FAMILY)}."
         )
     return cell_type
 
@@ -281,7 +288,7 @@ def _median_log_expression(prior, mean, sd, noise):
 
 @lru_cache(maxsize=16)
 def _build_model(marks, n_bins, cell_type, n_quad):
-    preset = CELL_TYPES[cell_type]
+    preset = _preset(cell_type)
     states = P.STATES
     n_marks = len(marks)
     depth = preset["depth"] * (2 * FLANK / n_bins) / 100.0
@@ -317,12 +324,15 @@ def _build_model(marks, n_bins, cell_type, n_quad):
         for lo, c in zip(low, n_cells)
     )
 
-    jitter = np.array(sorted(P.JITTER), dtype=float)
+    jitter = np.array(sorted(P.JITTER), dtype=float) * preset.get("jitter_scale", 1.0)
     jitter_prior = np.array([P.JITTER[s] for s in sorted(P.JITTER)], dtype=float)
     jitter_prior /= jitter_prior.sum()
     background = depth * np.array([P.BACKGROUND[m] for m in marks])[:, None] * np.ones(n_bins)
-    dispersion = np.array([P.DISPERSION[m] for m in marks], dtype=float)
-    signal_scale = np.array([depth * preset["snr"] / _OWN_MAX[m] for m in marks])
+    dispersion = (np.array([P.DISPERSION[m] for m in marks], dtype=float)
+                  * preset.get("dispersion_scale", 1.0))
+    strength = preset.get("mark_strength", {})
+    signal_scale = np.array([depth * preset["snr"] * strength.get(m, 1.0) / _OWN_MAX[m]
+                             for m in marks])
     own_shape = np.array(
         [[_bin_average(_OWN_SHAPES[m], n_bins, s) for m in marks] for s in jitter]
     )
@@ -752,7 +762,7 @@ def make_histone_dataset(
 
 
 def _describe(model, n_genes):
-    preset = CELL_TYPES[model.cell_type]
+    preset = _preset(model.cell_type)
     return (
         f"Simulated REMC-like histone ChIP-seq read counts ({model.cell_type} preset: "
         f"{preset['description']})\n\n"
