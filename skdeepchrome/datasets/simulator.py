@@ -511,7 +511,8 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD):
     marks : int or sequence of str, default=5
         The marks of ``X``'s column blocks, as in :func:`make_histone_dataset`.
     cell_type : str, default=None
-        Preset name from :data:`CELL_TYPES`; ``None`` is :data:`DEFAULT_CELL_TYPE`.
+        Preset name from :data:`CELL_TYPES` (or a setting of the simulator family);
+        ``None`` is :data:`DEFAULT_CELL_TYPE`.
     n_quad : int, default=81
         Quadrature nodes for transcriptional activity in each state whose marks depend on
         it (trapezoid rule over +-8 standard deviations). With the default, doubling the
@@ -683,7 +684,10 @@ def make_histone_dataset(
         defined in bp, so other values rescale them, and counts grow with the bin width.
     cell_type : str, default=None
         A preset name from :data:`CELL_TYPES` (see :func:`cell_type_names`); ``None`` is
-        :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``).
+        :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``). A setting of the simulator family,
+        ``skdeepchrome.datasets._simulator_presets.FAMILY`` (depth, dispersion, TSS
+        jitter, distal peaks and mark strengths varied; see
+        ``benchmarks/bench_simulator_family.py``), is accepted too, its posterior as exact.
     random_state : int, RandomState instance, Generator or None, default=None
         Seed of the simulation; the same seed gives the same dataset.
     return_X_y : bool, default=False
