@@ -56,14 +56,17 @@ def _binner(features, marks):
 
 
 def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
-               task="classification"):
+               task="classification", bin_size=None):
     """A fresh, unfitted pipeline for one model of the comparison.
 
     Parameters
     ----------
     name : str
         Classification: ``"deepchrome"`` is the recommended
-        ``make_pipeline(HistoneBinner(scale="log1p"), DeepChromeClassifier())``;
+        ``make_pipeline(HistoneBinner(scale="log1p"), DeepChromeClassifier())``, whose
+        filter and pooling keep the paper's widths in base pairs at any resolution;
+        ``"deepchrome_paper"`` is the same with the paper's exact architecture in bins
+        (kernel 10, pool 5, whatever the bin width);
         ``"attentivechrome"`` is the same binner with an
         :class:`~skdeepchrome.estimators.attentivechrome.AttentiveChromeClassifier`; the
         others are an RBF SVM (AUC from its ``decision_function``, no probability
@@ -73,7 +76,8 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         SVR, a 500-tree random forest (``max_features="sqrt"`` as the classifier's), ridge
         regression (``"ridge"``, its penalty chosen among ``10**-1 .. 10**5`` by efficient
         leave-one-out cross-validation: correlated neighbouring bins need far more
-        shrinkage than ``alpha=1``) and histogram gradient boosting.
+        shrinkage than ``alpha=1``) and histogram gradient boosting;
+        ``"deepchrome_paper"`` as for classification.
     features : {"bins", "marks"}, default="bins"
         Feature setting of the tabular baselines (see the module docstring). The neural
         networks always read the bins.
@@ -83,6 +87,10 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     task : {"classification", "regression", "differential"}, default="classification"
         ``"differential"``: the models of two cells' pair matrix, see
         :func:`skdeepchrome.differential_models.make_differential_model`.
+    bin_size : float, default=None
+        Base pairs per bin of the input, from which ``"deepchrome"`` sizes its filter and
+        pooling (``DeepChromeClassifier(bin_size=...)``); ``None`` takes the input to span
+        the paper's TSS +/- 5 kb, exact for any binning of that window.
 
     Returns
     -------
@@ -97,6 +105,9 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     1
     >>> type(make_model("ridge", task="regression").named_steps["model"]).__name__
     'RidgeCV'
+    >>> paper = make_model("deepchrome_paper").named_steps["model"]
+    >>> paper.kernel_size, paper.pool_size
+    (10, 5)
     """
     if task == DIFFERENTIAL_TASK:
         from .differential_models import make_differential_model
@@ -106,20 +117,22 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     known = model_names(task, optional=True)
     if name not in known:
         hint = ""
-        if task == "regression" and name in OPTIONAL_MODEL_NAMES + ("logistic",):
+        if task == "regression" and name in ("attentivechrome", "logistic"):
             hint = f" ({name!r} is a classifier only)"
         elif task == "classification" and name in REGRESSION_MODEL_NAMES:
             hint = f" ({name!r} is a regressor; pass task='regression')"
         raise ValueError(
             f"Unknown model {name!r} for task={task!r}{hint}; choose from {list(known)}."
         )
-    if name in ("deepchrome", "attentivechrome"):
-        if task == "regression":
-            network = DeepChromeRegressor(random_state=random_state)
-        elif name == "deepchrome":
-            network = DeepChromeClassifier(random_state=random_state)
-        else:
+    if name in ("deepchrome", "deepchrome_paper", "attentivechrome"):
+        sizes = ({"kernel_size": 10, "pool_size": 5} if name == "deepchrome_paper"
+                 else {"bin_size": bin_size})
+        if name == "attentivechrome":
             network = AttentiveChromeClassifier(random_state=random_state)
+        elif task == "regression":
+            network = DeepChromeRegressor(random_state=random_state, **sizes)
+        else:
+            network = DeepChromeClassifier(random_state=random_state, **sizes)
         return Pipeline([
             ("binner", HistoneBinner(marks, scale="log1p")),
             ("model", network),
@@ -178,6 +191,7 @@ def default_param_grids(task="classification", models=None):
         # No grid for "ridge": RidgeCV already chooses its penalty.
         grids = {
             "deepchrome": network,
+            "deepchrome_paper": network,
             "svm": {"model__C": [0.3, 1.0, 3.0], "model__epsilon": [0.1, 0.3]},
             "random_forest": {"model__max_features": ["sqrt", 0.1],
                               "model__min_samples_leaf": [1, 5]},
@@ -189,6 +203,7 @@ def default_param_grids(task="classification", models=None):
     else:
         grids = {
             "deepchrome": network,
+            "deepchrome_paper": network,
             # Small: every point of an AttentiveChrome grid is a slow LSTM fit.
             "attentivechrome": {"model__lr": [1e-3, 3e-3], "model__bin_hidden_size": [16, 32]},
             "svm": {"model__C": [0.3, 1.0, 3.0], "model__gamma": ["scale", 0.3 / 500]},

@@ -13,10 +13,13 @@ import difflib
 MODEL_NAMES = ("deepchrome", "svm", "random_forest", "logistic", "gradient_boosting")
 BASELINE_NAMES = MODEL_NAMES[1:]
 #: Classification models :func:`~skdeepchrome.baselines.make_model` knows but a comparison
-#: runs only when named (AttentiveChrome trains several times slower than the CNN).
-OPTIONAL_MODEL_NAMES = ("attentivechrome",)
+#: runs only when named: the CNN with the paper's kernel and pool in bins at any
+#: resolution, and AttentiveChrome (it trains several times slower than the CNN).
+OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome")
 #: Models a regression comparison runs by default, in report order.
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
+#: Regression models run only when named.
+OPTIONAL_REGRESSION_MODEL_NAMES = ("deepchrome_paper",)
 TASKS = ("classification", "regression")
 #: The differential task (two cells, the log2 fold change): run by
 #: :func:`skdeepchrome.compare.compare_models` only, not by the single-epigenome protocols,
@@ -43,6 +46,8 @@ DIFFERENTIAL_MODEL_NAMES = (
 ALIASES = {
     "cnn": "deepchrome",
     "deep_chrome": "deepchrome",
+    "paper": "deepchrome_paper",
+    "deepchrome_original": "deepchrome_paper",
     "attentive_chrome": "attentivechrome",
     "attention": "attentivechrome",
     "lstm": "attentivechrome",
@@ -69,6 +74,7 @@ ALIASES = {
 #: What a reader sees instead of a code name in pictures and reports.
 DISPLAY_NAMES = {
     "deepchrome": "DeepChrome CNN",
+    "deepchrome_paper": "DeepChrome CNN (paper's bins)",
     "attentivechrome": "AttentiveChrome",
     "svm": "SVM",
     "random_forest": "random forest",
@@ -94,7 +100,7 @@ def model_names(task="classification", *, optional=False):
     if task == "classification":
         return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())
     if task == "regression":
-        return REGRESSION_MODEL_NAMES
+        return REGRESSION_MODEL_NAMES + (OPTIONAL_REGRESSION_MODEL_NAMES if optional else ())
     if task == DIFFERENTIAL_TASK:
         return DIFFERENTIAL_MODEL_NAMES
     raise ValueError(f"task must be one of {COMPARE_TASKS}, got {task!r}.")

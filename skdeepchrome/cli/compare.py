@@ -44,8 +44,9 @@ def add_parser(subparsers):
                         "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
     parser.add_argument("--models", default=None,
                         help="comma-separated models, any case (default: all of deepchrome, "
-                        "svm, random_forest, logistic, gradient_boosting; attentivechrome on "
-                        "request; for regression ridge replaces logistic; aliases such as "
+                        "svm, random_forest, logistic, gradient_boosting; attentivechrome and "
+                        "deepchrome_paper (the paper's kernel in bins) on request; "
+                        "for regression ridge replaces logistic; aliases such as "
                         "cnn, rf, lr, gbm)")
     parser.add_argument("--task", choices=("classification", "regression", "differential"),
                         default="classification",

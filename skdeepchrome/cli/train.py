@@ -26,8 +26,9 @@ def add_parser(subparsers):
                         "root of them, extracted dataset (.npz / .csv / .csv.gz), or "
                         "roadmap-sample")
     parser.add_argument("--model", default="deepchrome",
-                        help="model to fit: deepchrome (default), attentivechrome, or a "
-                        "baseline (svm, random_forest, logistic / ridge, gradient_boosting)")
+                        help="model to fit: deepchrome (default), deepchrome_paper, "
+                        "attentivechrome, or a baseline (svm, random_forest, "
+                        "logistic / ridge, gradient_boosting)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         default="classification",
                         help="classify high/low expression (default) or regress log1p "

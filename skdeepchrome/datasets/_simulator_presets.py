@@ -185,3 +185,51 @@ CELL_TYPES = {
 
 #: The preset used when ``cell_type=None``.
 DEFAULT_CELL_TYPE = "fibroblast"
+
+
+def _family_setting(description, base="fibroblast", **changes):
+    setting = {key: value for key, value in CELL_TYPES[base].items() if key != "description"}
+    setting.update(changes, description=description)
+    return setting
+
+
+#: A family of simulator settings, for choosing the recommended model's defaults on data
+#: that is not one simulator's: each varies the default preset in depth, per-bin
+#: dispersion, TSS jitter, distal (neighbouring) peaks and mark strengths, with the
+#: posterior still exact (every knob enters the likelihood tables). Extra keys over the
+#: cell-type presets, all optional:
+#:
+#: - ``dispersion_scale``: multiplies every mark's ``DISPERSION`` size ``r`` (below 1:
+#:   noisier, overdispersed bins);
+#: - ``jitter_scale``: multiplies every ``JITTER`` shift (a blurrier TSS);
+#: - ``mark_strength``: ``{mark: factor}`` multiplying that mark's own amplitude.
+#:
+#: The split was fixed before any default was chosen on them: ``FAMILY_TUNING`` may be
+#: looked at while choosing defaults, ``FAMILY_HELD_BACK`` only to report them.
+FAMILY = {
+    "deep_clean": _family_setting(
+        "Deep, clean libraries: twice the reads, 1.3x enrichment.", depth=2.0, snr=1.3),
+    "overdispersed": _family_setting(
+        "Noisy bins: negative-binomial size a quarter of the default's.",
+        dispersion_scale=0.25),
+    "jittered_tss": _family_setting(
+        "A poorly annotated TSS: every jitter shift 1.5x wider.", jitter_scale=1.5),
+    "distal_peaks": _family_setting(
+        "Crowded genome: a neighbouring promoter in the window for 90 % of genes.",
+        neighbour_rate=0.9),
+    "shallow_noisy": _family_setting(
+        "A shallow library (a quarter of the reads) with overdispersed bins.",
+        depth=0.25, dispersion_scale=0.5),
+    "weak_promoter_mark": _family_setting(
+        "A weak H3K4me3 antibody (a third of its enrichment), strong gene-body H3K36me3.",
+        mark_strength={"H3K4me3": 0.33, "H3K36me3": 2.0}),
+    "bivalent_jittered": _family_setting(
+        "Embryonic-stem-like bivalency with a 1.25x blurrier TSS and distal peaks.",
+        base="embryonic_stem", jitter_scale=1.25, neighbour_rate=0.8),
+    "tissue_deep": _family_setting(
+        "Heterogeneous tissue sequenced deeply (2.5x the reads), repressive marks strong.",
+        base="tissue", depth=2.5, mark_strength={"H3K27me3": 1.5, "H3K9me3": 1.5}),
+}
+FAMILY_TUNING = ("deep_clean", "overdispersed", "jittered_tss", "distal_peaks")
+FAMILY_HELD_BACK = ("shallow_noisy", "weak_promoter_mark", "bivalent_jittered",
+                    "tissue_deep")

@@ -242,13 +242,20 @@ def _resolve_marks(marks):
     return names
 
 
+def _preset(name):
+    """A cell-type preset or a setting of the simulator family (``P.FAMILY``)."""
+    return CELL_TYPES[name] if name in CELL_TYPES else P.FAMILY[name]
+
+
 def _resolve_cell_type(cell_type):
     if cell_type is None:
         return DEFAULT_CELL_TYPE
-    if not isinstance(cell_type, str) or cell_type not in CELL_TYPES:
+    if not isinstance(cell_type, str) or (cell_type not in CELL_TYPES
+                                          and cell_type not in P.FAMILY):
         raise ValueError(
             f"Unknown cell_type {cell_type!r}; choose one of {cell_type_names()} "
-            f"(None means {DEFAULT_CELL_TYPE!r})."
+            f"(None means {DEFAULT_CELL_TYPE!r}) or a setting of the simulator family, "
+            f"{list(P.FAMILY)}."
         )
     return cell_type
 
@@ -288,7 +295,7 @@ def _check_depth_factor(depth_factor):
 
 @lru_cache(maxsize=16)
 def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
-    preset = CELL_TYPES[cell_type]
+    preset = _preset(cell_type)
     states = P.STATES
     n_marks = len(marks)
     # depth_factor scales the preset's depth, hence every rate the posterior uses too.
@@ -325,12 +332,15 @@ def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
         for lo, c in zip(low, n_cells)
     )
 
-    jitter = np.array(sorted(P.JITTER), dtype=float)
+    jitter = np.array(sorted(P.JITTER), dtype=float) * preset.get("jitter_scale", 1.0)
     jitter_prior = np.array([P.JITTER[s] for s in sorted(P.JITTER)], dtype=float)
     jitter_prior /= jitter_prior.sum()
     background = depth * np.array([P.BACKGROUND[m] for m in marks])[:, None] * np.ones(n_bins)
-    dispersion = np.array([P.DISPERSION[m] for m in marks], dtype=float)
-    signal_scale = np.array([depth * preset["snr"] / _OWN_MAX[m] for m in marks])
+    dispersion = (np.array([P.DISPERSION[m] for m in marks], dtype=float)
+                  * preset.get("dispersion_scale", 1.0))
+    strength = preset.get("mark_strength", {})
+    signal_scale = np.array([depth * preset["snr"] * strength.get(m, 1.0) / _OWN_MAX[m]
+                             for m in marks])
     own_shape = np.array(
         [[_bin_average(_OWN_SHAPES[m], n_bins, s) for m in marks] for s in jitter]
     )
@@ -509,7 +519,8 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD, depth_
     marks : int or sequence of str, default=5
         The marks of ``X``'s column blocks, as in :func:`make_histone_dataset`.
     cell_type : str, default=None
-        Preset name from :data:`CELL_TYPES`; ``None`` is :data:`DEFAULT_CELL_TYPE`.
+        Preset name from :data:`CELL_TYPES` (or a setting of the simulator family);
+        ``None`` is :data:`DEFAULT_CELL_TYPE`.
     n_quad : int, default=81
         Quadrature nodes for transcriptional activity in each state whose marks depend on
         it (trapezoid rule over +-8 standard deviations). With the default, doubling the
@@ -686,7 +697,10 @@ def make_histone_dataset(
         defined in bp, so other values rescale them, and counts grow with the bin width.
     cell_type : str, default=None
         A preset name from :data:`CELL_TYPES` (see :func:`cell_type_names`); ``None`` is
-        :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``).
+        :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``). A setting of the simulator family,
+        ``skdeepchrome.datasets._simulator_presets.FAMILY`` (depth, dispersion, TSS
+        jitter, distal peaks and mark strengths varied; see
+        ``benchmarks/bench_simulator_family.py``), is accepted too, its posterior as exact.
     random_state : int, RandomState instance, Generator or None, default=None
         Seed of the simulation; the same seed gives the same dataset.
     return_X_y : bool, default=False
@@ -773,7 +787,7 @@ def make_histone_dataset(
 
 
 def _describe(model, n_genes):
-    preset = CELL_TYPES[model.cell_type]
+    preset = _preset(model.cell_type)
     return (
         f"Simulated REMC-like histone ChIP-seq read counts ({model.cell_type} preset: "
         f"{preset['description']})\n\n"

@@ -1,34 +1,82 @@
-"""The DeepChrome network's architecture parameters, shared by its classifier and regressor."""
+"""The DeepChrome network's architecture parameters, shared by its classifier and regressor.
+
+The paper's kernel of 10 bins and pool of 5 assume 100-bp bins: 1 kb and 500 bp of the
+genome. Users extract at any resolution (10 bp to 10 kb bins), and a kernel of 10 bins of
+10 kb spans 100 kb, far beyond any mark's peak. ``kernel_size="auto"`` and
+``pool_size="auto"`` keep the paper's widths in base pairs instead, converted to bins
+through the bin width, and clamped so the network stays valid however few bins there are.
+"""
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..models import DeepChromeNet
 
+#: The paper's filter and pooling widths in base pairs (10 and 5 bins of 100 bp).
+KERNEL_BP = 1000
+POOL_BP = 500
+#: The window a plain array is taken to span when no ``bin_size`` is given: the paper's
+#: TSS +/- 5 kb (100 bins of 100 bp for the release's layout).
+PAPER_WINDOW_BP = 10_000
+
+
+def _bins(bp, width):
+    """``bp`` in bins of ``width`` bp, rounded half up, at least 1."""
+    return max(1, math.floor(bp / width + 0.5))
+
+
+def resolution_aware_sizes(n_bins, bin_width, kernel_size="auto", pool_size="auto"):
+    """``(kernel, pool)`` in bins: the paper's 1 kb and 500 bp at ``bin_width`` bp per bin.
+
+    An explicit int is kept as given. An ``"auto"`` kernel is at most the ``n_bins``
+    there are, an ``"auto"`` pool at most the positions the convolution leaves.
+
+    Examples
+    --------
+    >>> resolution_aware_sizes(100, 100)  # the paper's layout: the paper's sizes
+    (10, 5)
+    >>> resolution_aware_sizes(10, 10_000)  # 10-kb bins: one bin, no pooling
+    (1, 1)
+    >>> resolution_aware_sizes(400, 10), resolution_aware_sizes(20, 500)
+    ((100, 50), (2, 1))
+    """
+    kernel = (min(_bins(KERNEL_BP, bin_width), n_bins) if kernel_size == "auto"
+              else int(kernel_size))
+    pool = (min(_bins(POOL_BP, bin_width), max(1, n_bins - kernel + 1))
+            if pool_size == "auto" else int(pool_size))
+    return kernel, pool
+
 
 class DeepChromeArchitecture:
-    """Mixin: ``n_filters``, ``kernel_size``, ``pool_size``, ``hidden_sizes``, ``dropout``."""
+    """Mixin: ``n_filters``, ``kernel_size``, ``pool_size``, ``bin_size``, ``hidden_sizes``,
+    ``dropout``; fits ``kernel_size_``, ``pool_size_`` and ``bin_width_``."""
 
     _architecture_constraints: dict = {
         "n_filters": [Interval(Integral, 1, None, closed="left")],
-        "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "pool_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "bin_size": [None, Interval(Real, 0, None, closed="neither")],
         "hidden_sizes": [list, tuple],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
     _module_class = DeepChromeNet
 
     def _module_params(self, n_outputs):
+        self.bin_width_ = (float(self.bin_size) if self.bin_size is not None
+                           else PAPER_WINDOW_BP / self.n_bins_)
+        self.kernel_size_, self.pool_size_ = resolution_aware_sizes(
+            self.n_bins_, self.bin_width_, self.kernel_size, self.pool_size)
         return dict(
             n_marks=len(self.marks_),
             n_bins=self.n_bins_,
             n_outputs=n_outputs,
             n_filters=self.n_filters,
-            kernel_size=self.kernel_size,
-            pool_size=self.pool_size,
+            kernel_size=self.kernel_size_,
+            pool_size=self.pool_size_,
             hidden_sizes=tuple(self.hidden_sizes),
             dropout=self.dropout,
         )

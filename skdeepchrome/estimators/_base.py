@@ -36,6 +36,7 @@ from skorch.helper import predefined_split
 from ..layout import REMC_MARKS, REMC_N_BINS, infer_marks, resolve_marks
 from ._batches import TensorBatches
 from ._threads import thread_budget, torch_threads
+from ._validation_score import ScoreThenLoss, ValidationScore, check_metric, resolve_metric
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -109,6 +110,11 @@ class TorchHistoneEstimator(BaseEstimator):
     classifier and regressor bases do).
     """
 
+    # A subclass written before early_stopping_metric existed (no such __init__ argument)
+    # keeps working, with the default criterion.
+    early_stopping_metric = "auto"
+    _is_classifier = False
+
     _parameter_constraints: dict = {
         "marks": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), list, tuple],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -119,6 +125,7 @@ class TorchHistoneEstimator(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
+        "early_stopping_metric": [StrOptions({"auto", "loss", "roc_auc", "r2"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
@@ -261,6 +268,7 @@ class TorchHistoneEstimator(BaseEstimator):
         self
         """
         self._validate_params()
+        check_metric(self, self._is_classifier)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -423,6 +431,7 @@ class TorchHistoneEstimator(BaseEstimator):
         """
         device = self._check_device()
         seed = self._seed()
+        monitored = None  # the early-stopping criterion; none without a validation set
         Xt = self._as_tensor(X)
         yt = torch.as_tensor(y)
         wt = torch.as_tensor(sample_weight, dtype=torch.float32)
@@ -449,15 +458,9 @@ class TorchHistoneEstimator(BaseEstimator):
             valid_data = {"X": valid[0], "sample_weight": _normalised(valid[2])}
             train_split = predefined_split(Dataset(valid_data, valid[1]))
             if self.early_stopping:
-                callbacks.append((
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        load_best=True,
-                        sink=print if self.verbose else _silent,
-                    ),
-                ))
+                monitored, stopping = self._stopping_callbacks(
+                    valid[1].numpy(), valid[2].numpy(), n_outputs)
+                callbacks += stopping
         if not wt.sum() > 0:
             raise ValueError(
                 "Every training gene left after the early-stopping split has weight zero; "
@@ -486,7 +489,26 @@ class TorchHistoneEstimator(BaseEstimator):
         self.n_epochs_ = len(net.history)
         stopper = dict(net.callbacks_).get("early_stopping")
         self.best_epoch_ = int(stopper.best_epoch_) if stopper is not None else self.n_epochs_
+        self.early_stopping_metric_ = monitored
         return self
+
+    def _stopping_callbacks(self, y_val, w_val, n_outputs):
+        """The criterion used (after any fallback), and its scorer and stopper."""
+        metric = resolve_metric(self, self.early_stopping_metric, y_val, w_val,
+                                n_outputs=n_outputs, classifier=self._is_classifier)
+        sink = print if self.verbose else _silent
+        if metric == "loss":
+            return metric, [("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.n_iter_no_change, load_best=True,
+                sink=sink))]
+        # An absolute threshold: a score near 0 or below (R²) has no relative scale.
+        return metric, [
+            (f"valid_{metric}", ValidationScore(metric)),
+            ("early_stopping", ScoreThenLoss(
+                monitor=f"valid_{metric}", lower_is_better=False, threshold=1e-4,
+                threshold_mode="abs", patience=self.n_iter_no_change, load_best=True,
+                sink=sink)),
+        ]
 
     @staticmethod
     def _shed_training_state(net, *, keep_optimizer):

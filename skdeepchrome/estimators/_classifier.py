@@ -37,6 +37,7 @@ class TorchHistoneClassifier(ClassifierMixin, TorchHistoneEstimator):
     }
     _net_class = WeightedNetClassifier
     _criterion = torch.nn.CrossEntropyLoss
+    _is_classifier = True
 
     def _net_params(self, n_outputs):
         # skorch's own label set is the encoded one; classes_ of this estimator maps back.

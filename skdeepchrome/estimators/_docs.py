@@ -26,9 +26,23 @@ default="adam"
         L2 penalty passed to the optimizer.
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the genes (stratified for classifiers), stop
-        when the validation loss has not improved for ``n_iter_no_change`` epochs, and
-        restore the best epoch's weights. An explicit ``fit(..., X_val=, y_val=)`` replaces
-        the held-out genes.
+        when ``early_stopping_metric`` has not improved for ``n_iter_no_change`` epochs,
+        and restore the best epoch's weights. An explicit ``fit(..., X_val=, y_val=)``
+        replaces the held-out genes.
+    early_stopping_metric : {"auto", "loss", "roc_auc", "r2"}, default="auto"
+        What chooses the epoch to keep, on the validation genes (with their sample
+        weights). ``"auto"`` follows the metric users report: ROC AUC for a two-class
+        classifier once the validation set holds at least 10 genes of each class (fewer
+        give an AUC too coarse to choose by), else the loss (with more classes too: an
+        epoch of good one-vs-rest rankings may still mislabel many genes); the loss for
+        a regressor (on a fixed validation set its weighted mean squared error ranks
+        epochs as R² does). ``"roc_auc"`` is for classifiers (one-vs-rest, averaged over
+        the classes, for more than two), ``"r2"`` for regressors, ``"loss"`` for both
+        (the weighted validation loss). A score keeps the epoch of its best value, ties
+        going to the lower validation loss; where it is undefined on the validation genes
+        (one class, a constant target) the loss is monitored instead, with a warning. The
+        scores are in ``history_`` as ``"valid_roc_auc"`` / ``"valid_r2"``;
+        ``early_stopping_metric_`` says what was monitored.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False
@@ -66,6 +80,9 @@ marks_ : tuple of str
         Epochs run, over every ``fit`` / ``partial_fit`` call.
     best_epoch_ : int
         Epoch whose weights were kept (1-based).
+    early_stopping_metric_ : {"loss", "roc_auc", "r2"} or None
+        The criterion the last ``fit`` monitored (``None``: no validation set, or
+        ``early_stopping=False``, or ``partial_fit``).
     torch_threads_ : int
         Intra-op threads used for training (``n_threads``, capped by this process's share).
     n_features_in_ : int

@@ -19,12 +19,16 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
     metadata routing: ``set_fit_request(sample_weight=True)``) and ``class_weight``, and
     passes ``check_estimator``.
 
-    The default module is the paper's: ``Conv1d(n_marks -> 50, kernel 10)``, ReLU,
+    The module is the paper's: ``Conv1d(n_marks -> 50, kernel 10)``, ReLU,
     ``MaxPool1d(5)``, ``Dropout(0.5)``, ``Linear(-> 625)``, ReLU, ``Linear(625 -> 125)``,
-    ReLU, ``Linear(125 -> n_classes)``, trained with cross-entropy. Unlike the paper's
-    fixed-epoch training, early stopping on a stratified validation split is on by default
-    and the best validation epoch's weights are restored, as the paper reports its best
-    validation epoch.
+    ReLU, ``Linear(125 -> n_classes)``, trained with cross-entropy, with the kernel and
+    pool kept at the paper's widths in base pairs (1 kb and 500 bp) at any resolution: 10
+    and 5 bins of 100 bp, 1 and 1 bin of 10 kb (``kernel_size="auto"``, see
+    ``bin_size``). ``kernel_size=10, pool_size=5`` is the paper's architecture in bins
+    whatever the resolution (``make_model("deepchrome_paper")``). Unlike the paper's
+    fixed-epoch training, early stopping on a stratified validation split is on by
+    default and the epoch of the best validation ROC AUC is restored, as the paper reports
+    its best validation epoch.
 
     Parameters
     ----------
@@ -38,11 +42,18 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         feature as one bin of one mark.
     n_filters : int, default=50
         Convolution filters.
-    kernel_size : int, default=10
-        Filter width in bins.
-    pool_size : int, default=5
-        Max-pooling width. Inputs shorter than ``kernel_size + pool_size - 1`` bins are
-        zero-padded just enough.
+    kernel_size : int or "auto", default="auto"
+        Filter width in bins. ``"auto"``: 1,000 bp (the paper's 10 bins of 100 bp) in bins
+        of the input's width, rounded, between 1 and the number of bins.
+    pool_size : int or "auto", default="auto"
+        Max-pooling width in bins. ``"auto"``: 500 bp (the paper's 5 bins), at least 1 and
+        at most the positions the convolution leaves. Inputs shorter than
+        ``kernel_size + pool_size - 1`` bins are zero-padded just enough.
+    bin_size : float, default=None
+        Base pairs per input bin, for the ``"auto"`` sizes. ``None`` takes the input to
+        span the paper's TSS +/- 5 kb: ``10_000 / n_bins`` bp per bin (100 bp for the
+        release's 100 bins, exact for any re-binning of that window). Give it for other
+        windows: ``bin_size=10_000`` for 10-kb bins over +/- 50 kb.
     hidden_sizes : tuple of int, default=(625, 125)
         Hidden fully-connected layer widths.
     dropout : float, default=0.5
@@ -58,6 +69,10 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
     classes_ : ndarray of shape (n_classes,)
     class_weights_ : ndarray of shape (n_classes,)
         Only with ``class_weight``: the weight of each of ``classes_``.
+    kernel_size_, pool_size_ : int
+        The filter and pooling widths in bins the network was built with.
+    bin_width_ : float
+        Base pairs per bin they were computed for (``bin_size``, or ``10_000 / n_bins``).
     %(training_attributes)s
 
     See Also
@@ -90,8 +105,9 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         marks="auto",
         *,
         n_filters=50,
-        kernel_size=10,
-        pool_size=5,
+        kernel_size="auto",
+        pool_size="auto",
+        bin_size=None,
         hidden_sizes=(625, 125),
         dropout=0.5,
         class_weight=None,
@@ -103,6 +119,7 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         batch_size=64,
         weight_decay=0.0,
         early_stopping=True,
+        early_stopping_metric="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,

@@ -30,8 +30,11 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         The input's marks (the convolution's channels); see
         :class:`~skdeepchrome.DeepChromeClassifier`.
     n_filters : int, default=50
-    kernel_size : int, default=10
-    pool_size : int, default=5
+    kernel_size : int or "auto", default="auto"
+    pool_size : int or "auto", default="auto"
+    bin_size : float, default=None
+        The filter and pooling widths in bins, by default the paper's 1 kb and 500 bp at
+        ``bin_size`` bp per bin; see :class:`~skdeepchrome.DeepChromeClassifier`.
     hidden_sizes : tuple of int, default=(625, 125)
     dropout : float, default=0.5
     standardize_target : bool, default=True
@@ -46,6 +49,10 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
     y_scale_ : float
         Its standard deviation (1 without ``standardize_target``, or for a target whose
         standard deviation is 0).
+    kernel_size_, pool_size_ : int
+        The filter and pooling widths in bins the network was built with.
+    bin_width_ : float
+        Base pairs per bin they were computed for.
     %(training_attributes)s
 
     See Also
@@ -78,8 +85,9 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         marks="auto",
         *,
         n_filters=50,
-        kernel_size=10,
-        pool_size=5,
+        kernel_size="auto",
+        pool_size="auto",
+        bin_size=None,
         hidden_sizes=(625, 125),
         dropout=0.5,
         standardize_target=True,
@@ -91,6 +99,7 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         batch_size=64,
         weight_decay=0.0,
         early_stopping=True,
+        early_stopping_metric="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,

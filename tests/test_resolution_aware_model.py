@@ -1,0 +1,70 @@
+"""The recommended CNN keeps the paper's filter and pool widths in base pairs at any resolution."""
+
+import pytest
+
+from skdeepchrome import DeepChromeClassifier, HistoneBinner
+from skdeepchrome.baselines import make_model
+from skdeepchrome.estimators._architecture import resolution_aware_sizes
+from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
+from skdeepchrome.model_names import canonical_model_name, model_names
+
+from .conftest import make_signal
+
+ONE_EPOCH = dict(max_epochs=1, early_stopping=False, random_state=0, n_filters=4,
+                 hidden_sizes=(8,))
+
+
+@pytest.mark.parametrize("n_bins, bin_width, expected", [
+    (100, 100, (10, 5)),      # the paper's layout
+    (200, 100, (10, 5)),      # +/- 10 kb at 100 bp
+    (20, 500, (2, 1)),
+    (10, 1000, (1, 1)),
+    (5, 2000, (1, 1)),
+    (10, 10_000, (1, 1)),     # 10-kb bins over +/- 50 kb: no longer a 100-kb kernel
+    (400, 10, (100, 50)),     # 10-bp bins over +/- 2 kb
+    (3, 10, (3, 1)),          # clamped: the kernel spans the input, one position to pool
+])
+def test_widths_follow_base_pairs_and_stay_valid(n_bins, bin_width, expected):
+    kernel, pool = resolution_aware_sizes(n_bins, bin_width)
+    assert (kernel, pool) == expected
+    assert 1 <= kernel <= n_bins and 1 <= pool <= n_bins - kernel + 1
+
+
+@pytest.mark.parametrize("n_bins, bin_size, expected", [
+    (100, None, (10, 5)), (20, None, (2, 1)), (5, None, (1, 1)),
+    (10, 10_000, (1, 1)), (40, 50, (20, 10))])
+def test_the_network_is_built_with_them(n_bins, bin_size, expected):
+    X, y = make_signal(60, n_bins=n_bins)
+    X = HistoneBinner(scale="log1p").fit_transform(X)
+    for estimator in (DeepChromeClassifier, DeepChromeRegressor):
+        model = estimator(bin_size=bin_size, **ONE_EPOCH).fit(X, y.astype(float))
+        assert (model.kernel_size_, model.pool_size_) == expected
+        conv, pool = model.module_.features[0], model.module_.features[2]
+        assert (conv.kernel_size[0], pool.kernel_size) == expected
+        assert model.bin_width_ == (bin_size or 10_000 / n_bins)
+        assert model.module_.n_pooled >= 1
+
+
+def test_the_papers_architecture_stays_available_and_named():
+    X, y = make_signal(60, n_bins=10)
+    X = HistoneBinner(scale="log1p").fit_transform(X)
+    paper = make_model("deepchrome_paper", random_state=0)
+    assert "deepchrome_paper" in model_names(optional=True)
+    assert "deepchrome_paper" not in model_names()  # a comparison runs it when named
+    assert canonical_model_name("Paper") == "deepchrome_paper"
+    network = paper.named_steps["model"].set_params(**ONE_EPOCH).fit(X, y)
+    assert (network.kernel_size_, network.pool_size_) == (10, 5)
+    assert network.module_.padding == 2  # 10 bins padded to the 14 one pooled output needs
+    recommended = make_model("deepchrome", bin_size=1000).named_steps["model"]
+    assert recommended.set_params(**ONE_EPOCH).fit(X, y).kernel_size_ == 1
+    regression = make_model("deepchrome_paper", task="regression").named_steps["model"]
+    assert isinstance(regression, DeepChromeRegressor) and regression.kernel_size == 10
+
+
+def test_bad_sizes_are_refused():
+    X, y = make_signal(40, n_bins=10)
+    with pytest.raises(ValueError, match="kernel_size"):
+        DeepChromeClassifier(kernel_size="wide").fit(X, y)
+    with pytest.raises(ValueError, match="bin_size"):
+        DeepChromeClassifier(bin_size=0).fit(X, y)
+
