@@ -112,6 +112,7 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     if task == DIFFERENTIAL_TASK:
         from .differential_models import make_differential_model
 
+        # The pair network keeps its own (paper-sized) filter; bin_size is not used.
         return make_differential_model(name, features=features, marks=marks,
                                        random_state=random_state)
     known = model_names(task, optional=True)

@@ -114,6 +114,7 @@ def compare_models(
     record_dir=None,
     resume=False,
     keep_going=False,
+    bin_size=None,
 ):
     """Cross-validate every model on identical folds.
 
@@ -177,6 +178,10 @@ def compare_models(
         Leave out a fold whose fit fails (listed in ``info["failures"]``, skipped by the
         tests) and finish the rest, instead of stopping with
         :class:`~skdeepchrome.run_records.UnitFailedError`.
+    bin_size : float, optional
+        Base pairs per bin of ``X``, when known (an extraction's ``bin_size``): the named
+        CNNs size their filter and pooling in base pairs from it. ``None`` takes ``X`` to
+        span the paper's TSS +/- 5 kb (exact for the release and any binning of it).
 
     Returns
     -------
@@ -244,7 +249,7 @@ def compare_models(
     fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
     model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
-                            task=task)
+                            task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
     if isinstance(cv, Integral):
         if task == "regression":

@@ -230,8 +230,10 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     splits = _splits(data, name, task)
     scoring = check_scoring(scoring, task)
     marks = tuple(data.get("marks", REMC_MARKS))
+    # An epigenome that knows its bin width (the real sample, an extraction) passes it on, so
+    # the CNN's filter keeps its width in base pairs whatever the window.
     models = resolve_models(models, marks=marks, features=features, random_state=random_state,
-                            task=task)
+                            task=task, bin_size=data.get("bin_size"))
     grids = resolve_grids(tune, models, task)
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []

@@ -25,8 +25,12 @@ from .targets import continuous_score
 
 
 def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None,
-                   task="classification"):
-    """Turn ``models`` (None, names, or ``{name: estimator}``) into ``{name: estimator}``."""
+                   task="classification", bin_size=None):
+    """Turn ``models`` (None, names, or ``{name: estimator}``) into ``{name: estimator}``.
+
+    ``bin_size`` (base pairs per bin of the data, when known) reaches every named model
+    (:func:`~skdeepchrome.baselines.make_model`), so the CNN sizes its filter in base pairs.
+    """
     if models is None:
         models = model_names(task)
     if isinstance(models, str):
@@ -39,7 +43,7 @@ def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=No
         for name in models:
             seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
             resolved[name] = make_model(name, features=features, marks=marks, random_state=seed,
-                                        task=task)
+                                        task=task, bin_size=bin_size)
     if not resolved:
         raise ValueError("No models to compare.")
     if CEILING in resolved:

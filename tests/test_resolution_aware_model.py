@@ -68,3 +68,39 @@ def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="bin_size"):
         DeepChromeClassifier(bin_size=0).fit(X, y)
 
+
+
+def test_the_harness_passes_a_known_bin_width_to_the_named_cnn():
+    from skdeepchrome.task_running import resolve_models
+
+    models = resolve_models(["deepchrome", "deepchrome_paper", "logistic"], bin_size=250)
+    assert models["deepchrome"].named_steps["model"].bin_size == 250
+    assert models["deepchrome_paper"].named_steps["model"].kernel_size == 10
+    assert resolve_models(["deepchrome"])["deepchrome"].named_steps["model"].bin_size is None
+
+
+def test_the_paper_protocol_reads_the_bin_width_an_epigenome_carries(monkeypatch):
+    from sklearn.utils import Bunch
+
+    import skdeepchrome.protocol as protocol
+
+    seen, real = [], protocol.resolve_models
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("bin_size"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(protocol, "resolve_models", spy)
+    X, y = make_signal(60, seed=0)
+    splits = {s: Bunch(data=X, target=y) for s in ("train", "valid", "test")}
+    protocol.paper_protocol({"A": Bunch(**splits, bin_size=200), "B": Bunch(**splits)},
+                            models=["logistic"], reference="logistic", verbose=0)
+    assert sorted(seen, key=str) == [200, None]
+
+
+def test_the_real_sample_carries_its_bin_width():
+    from skdeepchrome.datasets.roadmap_sample import roadmap_sample_epigenomes
+
+    wide = roadmap_sample_epigenomes(window=(-10000, 10000))
+    assert {e.bin_size for e in wide.values()} == {100}
+    assert wide["E003"].train.data.shape[1] == 5 * 200

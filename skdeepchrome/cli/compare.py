@@ -301,8 +301,10 @@ def run(args):
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
+        # An extraction records its bin width; the CNN's filter is sized from it.
+        bin_size = (data.get("metadata") or {}).get("bin_size")
         result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
-                                record_dir=record_dir, **common)
+                                record_dir=record_dir, bin_size=bin_size, **common)
     result.info["run"] = _provenance(args)
     with StagedFolder(args.out, own=own_files()) as stage:
         result.save(stage.path, plots=not args.no_plots)

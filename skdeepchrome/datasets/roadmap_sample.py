@@ -164,8 +164,8 @@ def roadmap_sample_epigenomes(window=DEEPCHROME_WINDOW):
     -------
     dict
         ``{"E003": Bunch, "E123": Bunch}``, each with ``train``, ``valid`` and ``test``
-        Bunches (``data``, ``target``, ``expression``, ``gene_ids``), ``marks`` and
-        ``epigenome``: what :func:`skdeepchrome.protocol.paper_protocol` reads.
+        Bunches (``data``, ``target``, ``expression``, ``gene_ids``), ``marks``, ``bin_size``
+        and ``epigenome``: what :func:`skdeepchrome.protocol.paper_protocol` reads.
 
     Examples
     --------
@@ -182,5 +182,6 @@ def roadmap_sample_epigenomes(window=DEEPCHROME_WINDOW):
                          gene_ids=sample.gene_ids[sample.split == split])
             for split in ("train", "valid", "test")
         }
-        out[name] = Bunch(**parts, marks=sample.marks, epigenome=name, window=sample.window)
+        out[name] = Bunch(**parts, marks=sample.marks, epigenome=name, window=sample.window,
+                          bin_size=sample.bin_size)
     return out

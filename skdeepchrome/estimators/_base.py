@@ -110,9 +110,6 @@ class TorchHistoneEstimator(BaseEstimator):
     classifier and regressor bases do).
     """
 
-    # A subclass written before early_stopping_metric existed (no such __init__ argument)
-    # keeps working, with the default criterion.
-    early_stopping_metric = "auto"
     _is_classifier = False
 
     _parameter_constraints: dict = {

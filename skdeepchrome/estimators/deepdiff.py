@@ -152,6 +152,7 @@ class DeepDiffRegressor(TorchHistoneRegressor):
         batch_size=64,
         weight_decay=0.0,
         early_stopping=True,
+        early_stopping_metric="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,
