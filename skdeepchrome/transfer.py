@@ -196,9 +196,15 @@ def _fit_and_score(model, train, valid, tune_set, test):
         y_tr = np.concatenate([y_tr, tune_set[1]])
     fit_with_validation(model, X_tr, y_tr, X_va, y_va)
     if tune_set is not None and neural:
-        final = model[-1] if isinstance(model, Pipeline) else model
+        # Only the network continues: the steps before it keep what they learnt from the
+        # source (refitted on a few target genes, a standardising binner would move every
+        # feature under the network's feet).
+        X_tune, y_tune = tune_set
+        final = model
+        if isinstance(model, Pipeline):
+            final, X_tune = model[-1], model[:-1].transform(X_tune)
         final.set_params(warm_start=True)
-        model.fit(*tune_set)
+        final.fit(X_tune, y_tune)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     score = continuous_score(model, X_te)
