@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .layout import REMC_MARKS, HistoneMatrix, feature_names, resolve_marks
+from .layout import REMC_MARKS, HistoneMatrix, feature_names, flatten_declared_marks, resolve_marks
 
 
 def pooling_weights(n_positions, n_bins, statistic="sum"):
@@ -249,16 +249,7 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
     # -- internals -------------------------------------------------------------------------
 
     def _check_input(self, X, *, reset):
-        if not hasattr(X, "ndim") and not hasattr(X, "iloc"):
-            X = np.asarray(X)
-        if X.ndim == 3:
-            n_marks = len(resolve_marks(self.marks))
-            if X.shape[1] != n_marks:
-                raise ValueError(
-                    f"3-D input has {X.shape[1]} marks on axis 1 but marks={self.marks!r} "
-                    f"declares {n_marks}."
-                )
-            X = X.reshape(X.shape[0], -1)
+        X = flatten_declared_marks(X, self.marks)
         return validate_data(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite=True
         )

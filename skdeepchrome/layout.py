@@ -213,3 +213,30 @@ def to_2d(X3):
     if X3.ndim != 3:
         raise ValueError(f"Expected a 3-D (n_genes, n_marks, n_bins) array, got shape {X3.shape}.")
     return X3.reshape(X3.shape[0], -1)
+
+
+def flatten_declared_marks(X, marks):
+    """A transformer's input made 2-D: a 3-D array must hold the declared ``marks`` on axis 1.
+
+    2-D input (an array or a DataFrame) is returned as it is, for
+    :func:`sklearn.utils.validation.validate_data` to check; a list becomes an array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flatten_declared_marks(np.zeros((4, 5, 100)), REMC_MARKS).shape
+    (4, 500)
+    >>> flatten_declared_marks(np.zeros((4, 2, 10)), ["H3K4me3"])
+    Traceback (most recent call last):
+    ...
+    ValueError: 3-D input has 2 marks on axis 1 but marks=['H3K4me3'] declares 1.
+    """
+    if not hasattr(X, "ndim") and not hasattr(X, "iloc"):
+        X = np.asarray(X)
+    if X.ndim == 3:
+        n_marks = len(resolve_marks(marks))
+        if X.shape[1] != n_marks:
+            raise ValueError(f"3-D input has {X.shape[1]} marks on axis 1 but "
+                             f"marks={marks!r} declares {n_marks}.")
+        X = X.reshape(X.shape[0], -1)
+    return X

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from .layout import REMC_MARKS, HistoneMatrix, resolve_marks
+from .layout import REMC_MARKS, HistoneMatrix, flatten_declared_marks, resolve_marks
 
 __all__ = ["DepthNormalizer", "counts_per_million", "NORMALIZATION_METHODS"]
 
@@ -250,14 +250,7 @@ class DepthNormalizer(TransformerMixin, BaseEstimator):
     # -- internals -------------------------------------------------------------------------
 
     def _check_input(self, X, *, reset):
-        if not hasattr(X, "ndim") and not hasattr(X, "iloc"):
-            X = np.asarray(X)
-        if X.ndim == 3:
-            n_marks = len(resolve_marks(self.marks))
-            if X.shape[1] != n_marks:
-                raise ValueError(f"3-D input has {X.shape[1]} marks on axis 1 but "
-                                 f"marks={self.marks!r} declares {n_marks}.")
-            X = X.reshape(X.shape[0], -1)
+        X = flatten_declared_marks(X, self.marks)
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=True)
         check_non_negative(X, f"{type(self).__name__} (read counts)")

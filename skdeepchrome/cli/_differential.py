@@ -29,7 +29,7 @@ def add_arguments(parser):
 
 def check_options(args, checked):
     """The differential task's own option checks; returns ``checked`` completed."""
-    from .compare import _names
+    from ._lists import comma_names
 
     if args.tune:
         raise ValueError("--tune is not offered for --task differential yet.")
@@ -44,7 +44,7 @@ def check_options(args, checked):
         if args.pair is not None:
             raise ValueError("--pair names epigenomes of --data roadmap-sample; a simulated "
                              "pair takes two presets in --cell-types.")
-        cell_types = _names(args.cell_types or DEFAULT_SIMULATED_PAIR, "--cell-types")
+        cell_types = comma_names(args.cell_types or DEFAULT_SIMULATED_PAIR, "--cell-types")
         if len(cell_types) != 2:
             raise ValueError(f"--cell-types: --task differential simulates a pair, give two "
                              f"presets (e.g. {DEFAULT_SIMULATED_PAIR}); got {args.cell_types!r}.")
@@ -68,7 +68,7 @@ def check_options(args, checked):
             raise ValueError(f"{option} does not apply to --data {args.data}.")
     from ..datasets.roadmap_sample import EPIGENOMES
 
-    pair = _names(args.pair or DEFAULT_PAIR, "--pair")
+    pair = comma_names(args.pair or DEFAULT_PAIR, "--pair")
     if len(pair) != 2 or not set(pair) <= set(EPIGENOMES):
         raise ValueError(f"--pair needs two different epigenomes of the sample, from "
                          f"{', '.join(EPIGENOMES)} (e.g. {DEFAULT_PAIR}); got {args.pair!r}.")

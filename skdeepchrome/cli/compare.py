@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
+from ._lists import comma_names
 
 #: ``skdeepchrome.run_records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
 RECORD_FOLDER = ".skdeepchrome-run"
@@ -106,13 +107,6 @@ def _counts(text, option, n):
     return sizes
 
 
-def _names(text, option):
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not names:
-        raise ValueError(f"{option} is empty; give comma-separated names.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{option} names a value twice: {text!r}.")
-    return names
 
 
 def check_options(args):
@@ -138,7 +132,7 @@ def check_options(args):
         raise ValueError("--pair applies to --task differential.")
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
-    checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
+    checked["marks"] = None if args.marks is None else comma_names(args.marks, "--marks")
     roadmap.check_window(args)
     if args.data is None:
         if args.cv is not None:
@@ -147,7 +141,7 @@ def check_options(args):
         if args.marks is not None:
             raise ValueError("--marks applies to --data CSV files.")
         checked["genes"] = _counts(args.genes or DEFAULT_GENES, "--genes", 3)
-        checked["cell_types"] = _names(args.cell_types or ",".join(DEFAULT_CELL_TYPES),
+        checked["cell_types"] = comma_names(args.cell_types or ",".join(DEFAULT_CELL_TYPES),
                                        "--cell-types")
     else:
         for option, value in (("--genes", args.genes), ("--cell-types", args.cell_types)):

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from . import _roadmap_sample as roadmap
+from ._lists import comma_names
 
 SIMULATED = "simulated"
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
@@ -85,13 +86,6 @@ def add_parser(subparsers):
     return parser
 
 
-def _names(text, option):
-    names = tuple(part.strip() for part in str(text).split(",") if part.strip())
-    if not names:
-        raise ValueError(f"{option} is empty; give comma-separated names.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{option} names a value twice: {text!r}.")
-    return names
 
 
 def check_options(args):
@@ -109,8 +103,8 @@ def check_options(args):
     if args.fine_tune < 0:
         raise ValueError(f"--fine-tune {args.fine_tune}: give a number of target genes "
                          "(0 for none).")
-    checked["sources"] = _names(args.source, "--source")
-    checked["targets"] = _names(args.target, "--target")
+    checked["sources"] = comma_names(args.source, "--source")
+    checked["targets"] = comma_names(args.target, "--target")
     simulated = str(args.data) == SIMULATED and not Path(args.data).exists()
     sample = roadmap.is_roadmap_sample(args.data)
     checked["simulated"], checked["sample"] = simulated, sample
@@ -124,9 +118,9 @@ def check_options(args):
         raise ValueError(f"--window applies to --data {roadmap.SAMPLE_NAME}.")
     if args.marks is not None and (simulated or sample):
         raise ValueError(f"--marks applies to --data CSV folders, not {args.data}.")
-    checked["marks"] = None if args.marks is None else _names(args.marks, "--marks")
+    checked["marks"] = None if args.marks is None else comma_names(args.marks, "--marks")
     if simulated:
-        cell_types = _names(args.cell_types or ",".join(DEFAULT_CELL_TYPES), "--cell-types")
+        cell_types = comma_names(args.cell_types or ",".join(DEFAULT_CELL_TYPES), "--cell-types")
         if args.depths is None:
             depths = tuple(DEFAULT_DEPTHS[i % len(DEFAULT_DEPTHS)]
                            for i in range(len(cell_types)))
