@@ -99,9 +99,14 @@ def test_inputs_shorter_than_kernel_are_padded():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 3))
     y = (X[:, 1] > 0).astype(int)
-    clf = DeepChromeClassifier(marks=1, early_stopping=False, **FAST).fit(X, y)
+    # The paper's kernel of 10 bins on 3 bins: the input is padded to fit it.
+    clf = DeepChromeClassifier(marks=1, early_stopping=False, kernel_size=10, pool_size=5,
+                               **FAST).fit(X, y)
     assert clf.module_.padding > 0
     assert clf.score(X, y) > 0.8
+    # The default sizes are clamped to the input instead, so nothing needs padding.
+    auto = DeepChromeClassifier(marks=1, early_stopping=False, **FAST).fit(X, y)
+    assert auto.kernel_size_ <= 3 and auto.module_.padding == 0
 
 
 def test_same_seed_same_predictions_and_pickle_roundtrip(tmp_path, signal):
