@@ -103,6 +103,10 @@ class DeepDiffLoss(nn.Module):
         self.reduction = reduction
 
     def forward(self, prediction, target):
+        """The loss of ``prediction`` ``(batch, 3)`` against ``target`` ``(batch, 3)``.
+
+        Unknown (NaN) cell expressions add nothing; ``reduction`` as in torch's losses.
+        """
         main = (prediction[:, 0] - target[:, 0]) ** 2
         known = ~torch.isnan(target[:, 1:])
         aux = torch.where(known, prediction[:, 1:] - torch.nan_to_num(target[:, 1:]), 0.0) ** 2
