@@ -5,6 +5,7 @@ import pytest
 
 from skdeepchrome.datasets import _simulator_presets as P
 from skdeepchrome.datasets.simulator import bayes_posterior, make_histone_dataset
+from skdeepchrome.layout import REMC_MARKS
 
 
 def test_the_split_is_fixed_and_covers_every_setting():
@@ -58,3 +59,44 @@ def test_family_settings_stay_out_of_the_cell_type_presets():
     assert not set(P.FAMILY) & set(cell_type_names())
     with pytest.raises(ValueError, match="simulator family"):
         make_histone_dataset(n_genes=5, cell_type="no_such_setting")
+
+
+def _profile(setting, mark):
+    """The mark's own shape, bin by bin, at zero jitter (peak 1 before binning)."""
+    from skdeepchrome.datasets.simulator import _build_model
+
+    model = _build_model(tuple(REMC_MARKS), 100, setting, 11)
+    s = int(np.flatnonzero(model.jitter == 0)[0])
+    return model.own_shape[s, list(model.marks).index(mark)]
+
+
+def _width_above_half(profile):
+    return int((profile > profile.max() / 2).sum())
+
+
+def test_shape_settings_stretch_the_marks_profiles():
+    # broad_domains: a Polycomb domain 2.5x as broad, H3K36me3 rising 2.5x sooner along
+    # the body, a sharper H3K4me3 peak; long_genes_sharp_peaks the other way round
+    base = {m: _profile("deep_clean", m) for m in ("H3K27me3", "H3K36me3", "H3K4me3")}
+    broad = {m: _profile("broad_domains", m) for m in base}
+    sharp = {m: _profile("long_genes_sharp_peaks", m) for m in base}
+    assert _width_above_half(broad["H3K27me3"] - 0.3) > 2 * _width_above_half(
+        base["H3K27me3"] - 0.3)
+    assert _width_above_half(sharp["H3K4me3"]) < 0.7 * _width_above_half(base["H3K4me3"])
+    assert _width_above_half(broad["H3K4me3"]) < _width_above_half(base["H3K4me3"])
+    one_kb_into_the_body = 60  # bin 60 starts at +1 kb
+    rise = {name: p["H3K36me3"][one_kb_into_the_body] / p["H3K36me3"].max()
+            for name, p in (("base", base), ("broad", broad), ("sharp", sharp))}
+    assert rise["broad"] > rise["base"] > rise["sharp"]
+    # shapes are only stretched: the TSS-centred marks keep their centre
+    for p in (base, broad, sharp):
+        assert abs(int(np.argmax(p["H3K4me3"])) - 50) <= 6
+
+
+def test_a_shape_that_reaches_a_neighbour_is_refused(monkeypatch):
+    from skdeepchrome.datasets.simulator import _build_model
+
+    wide = dict(P.FAMILY["deep_clean"], shape_scale={"H3K4me3": 2.0})
+    monkeypatch.setitem(P.FAMILY, "too_wide", wide)
+    with pytest.raises(RuntimeError, match="too_wide.*H3K4me3"):
+        _build_model(tuple(REMC_MARKS), 100, "too_wide", 11)

@@ -130,7 +130,14 @@ def _neighbour_shape(mark, u):
 
 
 _FINE = np.arange(-8000.0, 8001.0)
-_OWN_MAX = {mark: float(f(_FINE).max()) for mark, f in _OWN_SHAPES.items()}
+
+
+def _own_shape(mark, stretch=1.0):
+    """The mark's own shape with every width multiplied by ``stretch`` (a family knob)."""
+    shape = _OWN_SHAPES[mark]
+    if stretch == 1.0:
+        return shape
+    return lambda u: shape(np.asarray(u, dtype=float) / stretch)
 
 
 def _bin_average(shape, n_bins, shift):
@@ -339,11 +346,12 @@ def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     dispersion = (np.array([P.DISPERSION[m] for m in marks], dtype=float)
                   * preset.get("dispersion_scale", 1.0))
     strength = preset.get("mark_strength", {})
-    signal_scale = np.array([depth * preset["snr"] * strength.get(m, 1.0) / _OWN_MAX[m]
-                             for m in marks])
-    own_shape = np.array(
-        [[_bin_average(_OWN_SHAPES[m], n_bins, s) for m in marks] for s in jitter]
-    )
+    shapes = [_own_shape(m, preset.get("shape_scale", {}).get(m, 1.0)) for m in marks]
+    # Amplitudes are reads at the shape's maximum, wherever a stretch moves it.
+    signal_scale = np.array([depth * preset["snr"] * strength.get(m, 1.0)
+                             / float(shape(_FINE).max()) for m, shape in zip(marks, shapes)])
+    own_shape = np.array([[_bin_average(shape, n_bins, s) for shape in shapes]
+                          for s in jitter])
 
     offsets = np.array(P.NEIGHBOUR_OFFSETS, dtype=float)
     levels = np.array(list(P.NEIGHBOUR_LEVELS), dtype=float)
@@ -362,8 +370,14 @@ def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     # The neighbour factorises out of the sum over the gene's own latents only if, in every
     # bin it touches, the gene's own rate is the bare background whatever the state.
     can_signal = (amp[:, :, 0].max(axis=0) > 0)[None, None, :, None]
-    if np.any((nb_unit > 0) & (own_shape[:, None] > 0) & can_signal):  # pragma: no cover
-        raise RuntimeError("Neighbour and own promoter signal overlap; posterior would be wrong.")
+    overlap = (nb_unit > 0) & (own_shape[:, None] > 0) & can_signal
+    if np.any(overlap):
+        touched = [m for j, m in enumerate(marks) if overlap[:, :, j].any()]
+        raise RuntimeError(
+            f"Simulator setting {cell_type!r} at {n_bins} bins: the gene's own {touched} "
+            "signal reaches a neighbouring promoter's bins, so the neighbour no longer "
+            "factors out of the posterior; narrow the shape (shape_scale) or use finer bins."
+        )
 
     model = _Model(
         marks=marks, n_bins=n_bins, cell_type=cell_type, state_prior=prior,
