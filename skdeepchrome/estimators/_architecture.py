@@ -53,7 +53,8 @@ def resolution_aware_sizes(n_bins, bin_width, kernel_size="auto", pool_size="aut
 
 class DeepChromeArchitecture:
     """Mixin: ``n_filters``, ``kernel_size``, ``pool_size``, ``bin_size``, ``hidden_sizes``,
-    ``dropout``; fits ``kernel_size_``, ``pool_size_`` and ``bin_width_``."""
+    ``dropout``, ``hidden_dropout``, ``n_members``; fits ``kernel_size_``, ``pool_size_``
+    and ``bin_width_``."""
 
     _architecture_constraints: dict = {
         "n_filters": [Interval(Integral, 1, None, closed="left")],
@@ -62,6 +63,8 @@ class DeepChromeArchitecture:
         "bin_size": [None, Interval(Real, 0, None, closed="neither")],
         "hidden_sizes": [list, tuple],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "hidden_dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
     }
     _module_class = DeepChromeNet
 
@@ -79,4 +82,8 @@ class DeepChromeArchitecture:
             pool_size=self.pool_size_,
             hidden_sizes=tuple(self.hidden_sizes),
             dropout=self.dropout,
+            hidden_dropout=self.hidden_dropout,
         )
+
+    def _n_members(self):
+        return self.n_members

@@ -34,6 +34,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ..layout import REMC_MARKS, REMC_N_BINS, infer_marks, resolve_marks
+from ..models import MemberAverage
 from ._batches import TensorBatches
 from ._threads import thread_budget, torch_threads
 from ._validation_score import ScoreThenLoss, ValidationScore, check_metric, resolve_metric
@@ -308,9 +309,6 @@ class TorchHistoneEstimator(BaseEstimator):
 
     # -- training ------------------------------------------------------------------------
 
-    def _seed(self):
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-
     def _split(self, X, y, seed, stratify):
         """Train/validation rows for early stopping, or None when they cannot be made."""
         if not self.early_stopping:
@@ -391,11 +389,18 @@ class TorchHistoneEstimator(BaseEstimator):
             )
         return device
 
-    def _make_net(self, n_outputs, device, train_split, callbacks):
+    def _make_net(self, n_outputs, device, train_split, callbacks, *, members=None):
+        """An uninitialised skorch net of one network, or of ``members`` averaged (by
+        default as many as the estimator asks for)."""
         optimizer = self._optimizer_class()
+        module, params = self._module_class, self._module_params(n_outputs)
+        members = self._n_members() if members is None else members
+        if members > 1:
+            module, params = MemberAverage, dict(params, member_class=module,
+                                                 n_members=members)
         return self._net_class(
-            module=self._module_class,
-            **{f"module__{k}": v for k, v in self._module_params(n_outputs).items()},
+            module=module,
+            **{f"module__{k}": v for k, v in params.items()},
             criterion=self._criterion,
             **self._criterion_arguments(),
             optimizer=optimizer,
@@ -425,9 +430,57 @@ class TorchHistoneEstimator(BaseEstimator):
         encoded) that replaces the internal split. ``partial`` runs one epoch without
         early stopping (``partial_fit``). The fitted weights are continued instead of
         re-initialised for ``partial`` and, once fitted, for ``warm_start=True``.
+
+        A fresh fit of an ensemble (``_n_members() > 1``) trains each member as a network
+        of its own, from its own seed (weights, shuffling, internal validation split,
+        early stopping), then averages them in one module; continuing one (warm start,
+        ``partial_fit``) trains that module as a whole.
         """
         device = self._check_device()
-        seed = self._seed()
+        seeds = self._member_seeds()
+        budget = thread_budget()
+        self.torch_threads_ = budget if self.n_threads is None else min(self.n_threads, budget)
+        warm = hasattr(self, "net_") and (partial or self.warm_start)
+        train = dict(n_outputs=n_outputs, stratify=stratify, validation=validation,
+                     partial=partial, device=device)
+        if warm:
+            trained = [self._train_net(X, y, sample_weight, seed=seeds[0], net=self.net_,
+                                       **train)]
+        elif partial or len(seeds) == 1:
+            trained = [self._train_net(X, y, sample_weight, seed=seeds[0],
+                                       members=len(seeds), **train)]
+        else:
+            trained = [self._train_net(X, y, sample_weight, seed=seed, members=1, **train)
+                       for seed in seeds]
+        net = trained[0][0] if len(trained) == 1 else self._assemble(
+            [member for member, _, _ in trained], n_outputs, device, seeds[0])
+        self._shed_training_state(net, keep_optimizer=partial or self.warm_start)
+        net.module_.eval()
+        self.net_ = net
+        epochs = [len(member.history) for member, _, _ in trained]
+        best = [stop for _, stop, _ in trained]
+        single = len(trained) == 1
+        self.n_epochs_ = epochs[0] if single else np.array(epochs)
+        self.best_epoch_ = (best[0] or epochs[0]) if single else np.array(
+            [b or e for b, e in zip(best, epochs)])
+        self.early_stopping_metric_ = trained[0][2]
+        return self
+
+    def _n_members(self):
+        """Networks a fresh fit trains and averages; estimators with ``n_members`` say."""
+        return 1
+
+    def _member_seeds(self):
+        """One seed per member, the first the seed a single network would take."""
+        rng = check_random_state(self.random_state)
+        return [int(rng.randint(np.iinfo(np.int32).max)) for _ in range(self._n_members())]
+
+    def _train_net(self, X, y, sample_weight, *, seed, n_outputs, stratify, validation,
+                   partial, device, net=None, members=None):
+        """Train one skorch net (``net`` continued, else a new one of ``members``).
+
+        Returns ``(net, best epoch or None, the early-stopping criterion or None)``.
+        """
         monitored = None  # the early-stopping criterion; none without a validation set
         Xt = self._as_tensor(X)
         yt = torch.as_tensor(y)
@@ -464,30 +517,36 @@ class TorchHistoneEstimator(BaseEstimator):
                 "give more genes a positive weight or early_stopping=False."
             )
         data = {"X": Xt, "sample_weight": _normalised(wt)}
-        warm = hasattr(self, "net_") and (partial or self.warm_start)
-        budget = thread_budget()
-        self.torch_threads_ = budget if self.n_threads is None else min(self.n_threads, budget)
         devices = [device] if device.type == "cuda" else []
         with torch_threads(self.torch_threads_), torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            if warm:
-                net = self.net_
+            if net is not None:
                 net.callbacks, net.train_split = callbacks, train_split
                 net.initialize_callbacks()
                 if getattr(net, "optimizer_", None) is None:
                     net.initialize_optimizer()
             else:
-                net = self._make_net(n_outputs, device, train_split, callbacks)
+                net = self._make_net(n_outputs, device, train_split, callbacks,
+                                     members=members)
                 net.initialize()
             net.partial_fit(data, yt, epochs=1 if partial else self.max_epochs)
-        self._shed_training_state(net, keep_optimizer=partial or self.warm_start)
-        net.module_.eval()
-        self.net_ = net
-        self.n_epochs_ = len(net.history)
         stopper = dict(net.callbacks_).get("early_stopping")
-        self.best_epoch_ = int(stopper.best_epoch_) if stopper is not None else self.n_epochs_
-        self.early_stopping_metric_ = monitored
-        return self
+        best = int(stopper.best_epoch_) if stopper is not None else None
+        return net, best, monitored
+
+    def _assemble(self, nets, n_outputs, device, seed):
+        """One net whose module averages the trained members' modules."""
+        devices = [device] if device.type == "cuda" else []
+        # Building the container draws (then discards) initial weights: fork the stream.
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            net = self._make_net(n_outputs, device, None, [], members=len(nets))
+            net.initialize()
+        for member, trained in zip(net.module_.members, nets):
+            member.load_state_dict(trained.module_.state_dict())
+        # The first member's epochs stand for the ensemble's history.
+        net.history = nets[0].history
+        return net
 
     def _stopping_callbacks(self, y_val, w_val, n_outputs):
         """The criterion used (after any fallback), and its scorer and stopper."""

@@ -76,10 +76,12 @@ marks_ : tuple of str
         Bins per mark.
     net_ : skorch.NeuralNetClassifier or skorch.NeuralNetRegressor
         The fitted net; ``history_`` and ``module_`` are shortcuts into it.
-    n_epochs_ : int
-        Epochs run, over every ``fit`` / ``partial_fit`` call.
-    best_epoch_ : int
-        Epoch whose weights were kept (1-based).
+    n_epochs_ : int or ndarray of shape (n_members,)
+        Epochs run, over every ``fit`` / ``partial_fit`` call; one per member for a
+        freshly fitted ensemble (``n_members > 1``).
+    best_epoch_ : int or ndarray of shape (n_members,)
+        Epoch whose weights were kept (1-based); one per member for an ensemble, whose
+        ``history_`` is its first member's.
     early_stopping_metric_ : {"loss", "roc_auc", "r2"} or None
         The criterion the last ``fit`` monitored (``None``: no validation set, or
         ``early_stopping=False``, or ``partial_fit``).

@@ -58,6 +58,16 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         Hidden fully-connected layer widths.
     dropout : float, default=0.5
         Dropout probability after pooling.
+    hidden_dropout : float, default=0.0
+        Dropout probability after each hidden layer (the paper has none; the recommended
+        pipeline, ``make_model("deepchrome")``, uses 0.5).
+    n_members : int, default=1
+        Networks trained apart, each from its own seed (initial weights, shuffling,
+        validation split and early-stopping epoch), whose logits are averaged: a seed
+        ensemble in one module (:class:`~skdeepchrome.models.MemberAverage`), saved,
+        loaded and interpreted like one network, ``n_members`` times as slow to train.
+        On small training sets it removes much of the variance one network keeps from
+        its seed and stopping epoch (the recommended pipeline uses 5).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, ``{label: weight}``, or ``"balanced"``
         (``n_genes / (n_classes * count)``, from the training labels); multiplies
@@ -110,6 +120,8 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         bin_size=None,
         hidden_sizes=(625, 125),
         dropout=0.5,
+        hidden_dropout=0.0,
+        n_members=1,
         class_weight=None,
         max_epochs=100,
         lr=1e-3,

@@ -37,6 +37,10 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         ``bin_size`` bp per bin; see :class:`~skdeepchrome.DeepChromeClassifier`.
     hidden_sizes : tuple of int, default=(625, 125)
     dropout : float, default=0.5
+    hidden_dropout : float, default=0.0
+    n_members : int, default=1
+        Networks trained apart and averaged; see
+        :class:`~skdeepchrome.DeepChromeClassifier`.
     standardize_target : bool, default=True
         Train on the (sample-weighted) standardised target (see above); ``False`` trains
         on ``y`` as given.
@@ -90,6 +94,8 @@ class DeepChromeRegressor(DeepChromeArchitecture, TorchHistoneRegressor):
         bin_size=None,
         hidden_sizes=(625, 125),
         dropout=0.5,
+        hidden_dropout=0.0,
+        n_members=1,
         standardize_target=True,
         max_epochs=100,
         lr=1e-3,

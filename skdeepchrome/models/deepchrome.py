@@ -33,6 +33,8 @@ class DeepChromeNet(nn.Module):
         Widths of the hidden fully-connected layers.
     dropout : float
         Dropout probability after pooling.
+    hidden_dropout : float, default=0.0
+        Dropout probability after each hidden layer (the paper has none).
 
     Examples
     --------
@@ -54,6 +56,7 @@ class DeepChromeNet(nn.Module):
         pool_size=5,
         hidden_sizes=(625, 125),
         dropout=0.5,
+        hidden_dropout=0.0,
     ):
         super().__init__()
         self.padding = max(0, math.ceil((kernel_size + pool_size - 1 - n_bins) / 2))
@@ -70,6 +73,8 @@ class DeepChromeNet(nn.Module):
         width = n_filters * self.n_pooled
         for size in hidden_sizes:
             layers += [nn.Linear(width, size), nn.ReLU()]
+            if hidden_dropout:
+                layers.append(nn.Dropout(hidden_dropout))
             width = size
         layers.append(nn.Linear(width, n_outputs))
         self.classifier = nn.Sequential(*layers)
