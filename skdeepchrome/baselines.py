@@ -46,6 +46,15 @@ from .model_names import (  # noqa: F401  (re-exported: their historical home)
 
 FEATURE_SETTINGS = ("bins", "marks")
 
+#: The recommended network's training, beyond the paper's architecture: five members
+#: trained apart and averaged, dropout after the hidden layers too, and decoupled weight
+#: decay; its input is standardised per mark. Chosen on the simulator family's tuning
+#: half, at 1,500 to 3,000 training genes and four resolutions, and on the real sample
+#: (``benchmarks/bench_simulator_family.py``, ``bench_resolution.py``, ``bench_real.py``;
+#: the figures are in the models guide).
+RECOMMENDED_NETWORK = dict(n_members=5, hidden_dropout=0.5, optimizer="adamw",
+                           weight_decay=0.05)
+
 
 def _binner(features, marks):
     if features == "bins":
@@ -63,10 +72,12 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     ----------
     name : str
         Classification: ``"deepchrome"`` is the recommended
-        ``make_pipeline(HistoneBinner(scale="log1p"), DeepChromeClassifier())``, whose
-        filter and pooling keep the paper's widths in base pairs at any resolution;
-        ``"deepchrome_paper"`` is the same with the paper's exact architecture in bins
-        (kernel 10, pool 5, whatever the bin width);
+        ``make_pipeline(HistoneBinner(scale="log1p", standardize=True),
+        DeepChromeClassifier(**RECOMMENDED_NETWORK))``: the paper's network, its filter
+        and pooling at the paper's widths in base pairs at any resolution, five of them
+        trained apart and averaged (:data:`RECOMMENDED_NETWORK`);
+        ``"deepchrome_paper"`` is one network of the paper's exact architecture in bins
+        (kernel 10, pool 5, whatever the bin width) on ``log1p`` counts;
         ``"attentivechrome"`` is the same binner with an
         :class:`~skdeepchrome.estimators.attentivechrome.AttentiveChromeClassifier`; the
         others are an RBF SVM (AUC from its ``decision_function``, no probability
@@ -106,8 +117,10 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     >>> type(make_model("ridge", task="regression").named_steps["model"]).__name__
     'RidgeCV'
     >>> paper = make_model("deepchrome_paper").named_steps["model"]
-    >>> paper.kernel_size, paper.pool_size
-    (10, 5)
+    >>> paper.kernel_size, paper.pool_size, paper.n_members
+    (10, 5, 1)
+    >>> make_model("deepchrome").named_steps["model"].n_members
+    5
     """
     if task == DIFFERENTIAL_TASK:
         from .differential_models import make_differential_model
@@ -126,16 +139,17 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
             f"Unknown model {name!r} for task={task!r}{hint}; choose from {list(known)}."
         )
     if name in ("deepchrome", "deepchrome_paper", "attentivechrome"):
-        sizes = ({"kernel_size": 10, "pool_size": 5} if name == "deepchrome_paper"
-                 else {"bin_size": bin_size})
+        recommended = name == "deepchrome"
+        settings = ({"bin_size": bin_size, **RECOMMENDED_NETWORK} if recommended
+                    else {"kernel_size": 10, "pool_size": 5})
         if name == "attentivechrome":
             network = AttentiveChromeClassifier(random_state=random_state)
         elif task == "regression":
-            network = DeepChromeRegressor(random_state=random_state, **sizes)
+            network = DeepChromeRegressor(random_state=random_state, **settings)
         else:
-            network = DeepChromeClassifier(random_state=random_state, **sizes)
+            network = DeepChromeClassifier(random_state=random_state, **settings)
         return Pipeline([
-            ("binner", HistoneBinner(marks, scale="log1p")),
+            ("binner", HistoneBinner(marks, scale="log1p", standardize=recommended)),
             ("model", network),
         ])
     binner = _binner(features, marks)
