@@ -22,7 +22,9 @@ FAST = dict(max_epochs=40, lr=3e-3, batch_size=16, random_state=0, hidden_sizes=
             n_filters=16)
 
 
-@parametrize_with_checks([DeepChromeClassifier(marks=1, max_epochs=5, random_state=0)],
+@parametrize_with_checks([DeepChromeClassifier(marks=1, max_epochs=5, random_state=0),
+                          DeepChromeClassifier(marks=1, max_epochs=5, n_members=2,
+                                               hidden_dropout=0.2, random_state=0)],
                          expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -66,8 +66,10 @@ def test_recommended_pipeline_round_trip(fitted_pipeline, data, tmp_path):
     assert net.get_params() == fitted_pipeline[-1].get_params()
     assert net.hidden_sizes == (8,) and net.marks_ == fitted_pipeline[-1].marks_
     assert net.net_.optimizer_ is None and not net.net_.module_.training
+    # the recommended network is five members: one number of epochs each
+    assert len(net.module_.members) == 5 and net.best_epoch_.shape == (5,)
     for key in ("n_epochs_", "best_epoch_", "torch_threads_", "n_bins_", "n_features_in_"):
-        assert getattr(net, key) == getattr(fitted_pipeline[-1], key)
+        np.testing.assert_array_equal(getattr(net, key), getattr(fitted_pipeline[-1], key))
     np.testing.assert_array_equal(loaded[0].mark_std_, fitted_pipeline[0].mark_std_)
 
 

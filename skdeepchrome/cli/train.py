@@ -82,7 +82,17 @@ def run(args):
     except TypeError as exc:
         raise ValueError(str(exc)) from None
     if not args.quiet:
-        epochs = (f", {model[-1].n_epochs_} epochs (best {model[-1].best_epoch_})"
-                  if network else "")
+        epochs = _epochs(model[-1]) if network else ""
         print(f"{args.out}: {args.model} ({args.task}) fitted on {genes}{epochs}")
     return 0
+
+
+def _epochs(network):
+    """", 23 epochs (best 13)", or per member for an ensemble."""
+    import numpy as np
+
+    epochs, best = np.atleast_1d(network.n_epochs_), np.atleast_1d(network.best_epoch_)
+    if len(epochs) == 1:
+        return f", {epochs[0]} epochs (best {best[0]})"
+    return (f", {len(epochs)} members of {'/'.join(map(str, epochs))} epochs "
+            f"(best {'/'.join(map(str, best))})")
