@@ -67,7 +67,7 @@ def show(title, rows):
         verdict = ("meets the target" if gap >= -0.01 and lead > 0 else
                    f"{'within' if gap >= -0.01 else 'NOT within'} 0.01 of the ceiling, "
                    f"{'ahead of' if lead > 0 else 'BEHIND'} the best baseline "
-                   f"({lead:+.3f})")
+                   f"({lead:+.4f})")
         print(f"  {setting:<20}{ceiling:8.3f}{cells}{gap:+8.3f}  {verdict}")
     if rows:
         gaps = [auc["deepchrome"] - c for _, auc, c in rows]
