@@ -457,12 +457,12 @@ class TorchHistoneEstimator(BaseEstimator):
         self._shed_training_state(net, keep_optimizer=partial or self.warm_start)
         net.module_.eval()
         self.net_ = net
-        epochs = [len(member.history) for member, _, _ in trained]
-        best = [stop for _, stop, _ in trained]
+        epochs = np.array([len(member.history) for member, _, _ in trained])
+        # Without early stopping the last epoch's weights are kept.
+        best = np.array([stop or len(member.history) for member, stop, _ in trained])
         single = len(trained) == 1
-        self.n_epochs_ = epochs[0] if single else np.array(epochs)
-        self.best_epoch_ = (best[0] or epochs[0]) if single else np.array(
-            [b or e for b, e in zip(best, epochs)])
+        self.n_epochs_ = int(epochs[0]) if single else epochs
+        self.best_epoch_ = int(best[0]) if single else best
         self.early_stopping_metric_ = trained[0][2]
         return self
 
