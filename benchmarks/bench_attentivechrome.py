@@ -38,10 +38,9 @@ from sklearn.metrics import roc_auc_score
 from skorch.callbacks import GradientNormClipping
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
-from skdeepchrome.datasets import load_roadmap_sample
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.estimators.attentivechrome import AttentiveChromeClassifier
-from skdeepchrome.protocol import paper_protocol
+from skdeepchrome.compare import paper_protocol
+from skdeepchrome.datasets import load_roadmap_sample, simulate_epigenome
+from skdeepchrome.estimators import AttentiveChromeClassifier
 
 NETWORKS = {"deepchrome": DeepChromeClassifier, "attentivechrome": AttentiveChromeClassifier}
 

@@ -21,8 +21,8 @@ import joblib
 import torch
 
 from skdeepchrome.cli import main as cli_main
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.protocol import paper_protocol
+from skdeepchrome.compare import paper_protocol
+from skdeepchrome.datasets import simulate_epigenome
 
 PAPER_MODELS = ["deepchrome", "svm", "random_forest", "logistic"]
 

@@ -32,9 +32,7 @@ N_EPIGENOMES = 56
 
 def build_root(root, n_epigenomes, distinct):
     """Write (once) a release-shaped root of ``n_epigenomes`` folders under ``root``."""
-    from skdeepchrome.datasets import save_deepchrome_csv
-    from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-    from skdeepchrome.datasets.simulator import cell_type_names
+    from skdeepchrome.datasets import cell_type_names, save_deepchrome_csv, simulate_epigenome
 
     root = Path(root)
     done = root / ".complete"

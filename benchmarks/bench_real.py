@@ -32,10 +32,8 @@ from sklearn.utils import Bunch
 
 from skdeepchrome import HistoneBinner
 from skdeepchrome.baselines import MODEL_NAMES
-from skdeepchrome.compare import compare_models
+from skdeepchrome.compare import compare_models, paper_protocol, per_epigenome_tests
 from skdeepchrome.datasets import load_roadmap_sample
-from skdeepchrome.protocol import paper_protocol
-from skdeepchrome.roadmap_comparison import per_epigenome_tests
 
 RESOLUTIONS = (100, 500, 1000, 2000)
 

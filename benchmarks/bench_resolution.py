@@ -40,11 +40,9 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils import Bunch
 
 from skdeepchrome import HistoneBinner
-from skdeepchrome.compare import compare_models
-from skdeepchrome.datasets import load_roadmap_sample
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.model_names import BASELINE_NAMES
-from skdeepchrome.protocol import paper_protocol
+from skdeepchrome.baselines import BASELINE_NAMES
+from skdeepchrome.compare import compare_models, paper_protocol
+from skdeepchrome.datasets import load_roadmap_sample, simulate_epigenome
 
 RESOLUTIONS = (100, 500, 1000, 2000)
 MODELS = ("deepchrome", "deepchrome_paper", *BASELINE_NAMES)

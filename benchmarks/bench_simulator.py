@@ -20,7 +20,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skdeepchrome.datasets.simulator import cell_type_names, make_histone_dataset
+from skdeepchrome.datasets import cell_type_names, make_histone_dataset
 
 
 def _models(trees, n_jobs, cnn):

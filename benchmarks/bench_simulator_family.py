@@ -38,10 +38,10 @@ import torch
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import Bunch
 
+from skdeepchrome.baselines import BASELINE_NAMES
+from skdeepchrome.compare import paper_protocol
 from skdeepchrome.datasets import _simulator_presets as P
-from skdeepchrome.datasets.simulator import make_histone_dataset
-from skdeepchrome.model_names import BASELINE_NAMES
-from skdeepchrome.protocol import paper_protocol
+from skdeepchrome.datasets import make_histone_dataset
 
 MODELS = ("deepchrome", *BASELINE_NAMES)
 

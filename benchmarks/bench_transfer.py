@@ -5,7 +5,7 @@ Real data: the shipped Roadmap sample (E003 = H1, E123 = K562; the same 600 gene
 200 / 200 / 200), both ways. Every model is fitted on the source's train split (the CNN
 early-stops on its valid split) and scored (test ROC AUC) on the target's test split,
 
-1. on raw counts and with :class:`~skdeepchrome.normalisation.DepthNormalizer`
+1. on raw counts and with :class:`~skdeepchrome.preprocessing.DepthNormalizer`
    (median of ratios, learnt from both epigenomes' marks);
 2. fine-tuned on N = 50, 100, 200 target training genes (normalised): the CNN continues
    from its source fit, the baselines are refitted on source + the N target genes;
@@ -32,9 +32,8 @@ import pandas as pd
 import torch
 
 from skdeepchrome.baselines import MODEL_NAMES
-from skdeepchrome.datasets import roadmap_sample_epigenomes
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.protocol import transfer_protocol
+from skdeepchrome.compare import transfer_protocol
+from skdeepchrome.datasets import roadmap_sample_epigenomes, simulate_epigenome
 
 FINE_TUNE = (50, 100, 200)
 SIMULATED = (("fibroblast", 1.0), ("fibroblast", 4.0), ("blood", 2.0),

@@ -14,7 +14,7 @@ _LAZY = {
     "AttentiveChromeClassifier": ".estimators",
     "DeepChromeClassifier": ".estimators",
     "DeepChromeRegressor": ".estimators",
-    "HistoneBinner": ".binning",
+    "HistoneBinner": ".preprocessing",
     "REMC_MARKS": ".layout",
     "load_model": ".model_files",
     "save_model": ".model_files",

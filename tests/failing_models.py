@@ -37,7 +37,7 @@ class FailingLogistic(LogisticRegression):
 def evaluate_or_die(data, models=None, **kwargs):
     """``evaluate_epigenome``, whose worker process is killed on the epigenome ``doomed``
     when it fits ``logistic`` (for the command line, which takes models by name)."""
-    from skdeepchrome import protocol
+    from skdeepchrome.compare import _protocol as protocol
 
     if kwargs.get("name") == "doomed" and kwargs.get("only") == "logistic":
         os.kill(os.getpid(), signal.SIGKILL)

@@ -12,11 +12,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepchrome import REMC_MARKS, HistoneBinner
 from skdeepchrome.baselines import MODEL_NAMES, default_param_grids, make_model
-from skdeepchrome.compare import compare_models, resolve_models
-from skdeepchrome.estimators import EXPECTED_FAILED_CHECKS
-from skdeepchrome.estimators.attentivechrome import AttentiveChromeClassifier
-from skdeepchrome.models.attentivechrome import AttentiveChromeNet
-from skdeepchrome.protocol import fit_with_validation
+from skdeepchrome.compare import compare_models, fit_with_validation
+from skdeepchrome.compare._fitting import resolve_models
+from skdeepchrome.estimators import AttentiveChromeClassifier, expected_failed_checks
+from skdeepchrome.models import AttentiveChromeNet
 
 from .conftest import make_signal
 
@@ -38,7 +37,7 @@ FAST = dict(**SMALL, max_epochs=25, lr=1e-2, batch_size=32, random_state=0)
 # are what check_classifiers_train needs from an LSTM; every check runs, none is skipped.
 @parametrize_with_checks([AttentiveChromeClassifier(marks=1, **SMALL, max_epochs=10, lr=1e-2,
                                                     random_state=0)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+                         expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -194,7 +193,7 @@ def test_bad_input_names_the_problem(X, y, match):
 
 def test_attention_picture(binned, fitted):
     pytest.importorskip("matplotlib")
-    from skdeepchrome.plotting.attention import plot_attention
+    from skdeepchrome.plotting import plot_attention
 
     X, y = binned
     fig = plot_attention(fitted, X, y, bin_size=1000)

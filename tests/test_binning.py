@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepchrome import REMC_MARKS, HistoneBinner
-from skdeepchrome.binning import pooling_weights
 from skdeepchrome.layout import HistoneMatrix
+from skdeepchrome.preprocessing import pooling_weights
 
 
 @parametrize_with_checks([HistoneBinner(marks=1, n_bins=1)])

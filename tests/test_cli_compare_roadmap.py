@@ -40,7 +40,7 @@ def test_roadmap_sample_tests_are_per_epigenome_and_window_is_checked(tmp_path, 
 
 
 def test_per_epigenome_tests_with_the_reference():
-    from skdeepchrome.roadmap_comparison import compare_roadmap_sample
+    from skdeepchrome.compare import compare_roadmap_sample
 
     result = compare_roadmap_sample(["logistic", "svm"], reference="logistic", verbose=0,
                                     n_jobs=1)
@@ -85,6 +85,6 @@ def test_a_folder_named_roadmap_sample_wins(tmp_path, monkeypatch, capsys):
 
 def test_the_cli_spells_the_sample_as_the_library_does():
     from skdeepchrome.cli import _roadmap_sample
-    from skdeepchrome.roadmap_comparison import SAMPLE_NAME
+    from skdeepchrome.compare._roadmap_sample import SAMPLE_NAME
 
     assert _roadmap_sample.SAMPLE_NAME == SAMPLE_NAME

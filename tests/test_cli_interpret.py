@@ -11,9 +11,8 @@ from threadpoolctl import threadpool_limits
 
 from skdeepchrome import REMC_MARKS, HistoneBinner, save_model
 from skdeepchrome.cli import main
-from skdeepchrome.datasets import save_npz_dataset
-from skdeepchrome.datasets.simulator import make_histone_dataset
-from skdeepchrome.estimators._threads import torch_threads
+from skdeepchrome.datasets import make_histone_dataset, save_npz_dataset
+from skdeepchrome.estimators import torch_threads
 
 TOY = Path(__file__).resolve().parents[2] / "shared" / "data" / "deepchrome_toy"
 QUICK = ["--fast", "--ig-steps", "8", "--repeats", "2", "--quiet"]

@@ -9,9 +9,12 @@ from sklearn.utils import Bunch
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
 from skdeepchrome.baselines import MODEL_NAMES, default_param_grids, make_model
-from skdeepchrome.compare import compare_models
-from skdeepchrome.protocol import fit_with_validation, paper_protocol
-from skdeepchrome.significance import corrected_resampled_ttest
+from skdeepchrome.compare import (
+    compare_models,
+    corrected_resampled_ttest,
+    fit_with_validation,
+    paper_protocol,
+)
 
 from .conftest import make_signal
 

@@ -15,13 +15,21 @@ from skdeepchrome.baselines import (
     make_model,
     model_names,
 )
-from skdeepchrome.compare import compare_models, resolve_models, tuned
-from skdeepchrome.datasets import align_expression, log_expression, read_expression_table
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.datasets.simulator import make_histone_dataset
-from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
-from skdeepchrome.protocol import expression_target, paper_protocol
-from skdeepchrome.significance import corrected_resampled_ttest
+from skdeepchrome.compare import (
+    compare_models,
+    corrected_resampled_ttest,
+    expression_target,
+    paper_protocol,
+)
+from skdeepchrome.compare._fitting import resolve_models, tuned
+from skdeepchrome.datasets import (
+    align_expression,
+    log_expression,
+    make_histone_dataset,
+    read_expression_table,
+    simulate_epigenome,
+)
+from skdeepchrome.estimators import DeepChromeRegressor
 
 
 @pytest.fixture(autouse=True, scope="module")

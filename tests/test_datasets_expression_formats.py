@@ -12,7 +12,7 @@ from skdeepchrome.datasets import (
     read_expression_table,
     read_transcript_map,
 )
-from skdeepchrome.datasets.expression_formats import detect_expression_format
+from skdeepchrome.datasets._expression_formats import detect_expression_format
 
 ROADMAP = Path(__file__).resolve().parents[2] / "shared" / "data" / "roadmap"
 needs_roadmap = pytest.mark.skipif(not (ROADMAP / "57epigenomes.RPKM.pc.gz").is_file(),

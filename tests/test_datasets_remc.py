@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import skdeepchrome.datasets.remc as remc
+import skdeepchrome.datasets._remc as remc
 from skdeepchrome.datasets import (
     load_deepchrome_csv,
     load_remc,

@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback
 
 from skdeepchrome import REMC_MARKS, DeepChromeClassifier, HistoneBinner
-from skdeepchrome.estimators import EXPECTED_FAILED_CHECKS
+from skdeepchrome.estimators import expected_failed_checks
 from skdeepchrome.models import DeepChromeNet
 
 from .conftest import make_signal
@@ -25,7 +25,7 @@ FAST = dict(max_epochs=40, lr=3e-3, batch_size=16, random_state=0, hidden_sizes=
 @parametrize_with_checks([DeepChromeClassifier(marks=1, max_epochs=5, random_state=0),
                           DeepChromeClassifier(marks=1, max_epochs=5, n_members=2,
                                                hidden_dropout=0.2, random_state=0)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+                         expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

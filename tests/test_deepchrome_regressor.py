@@ -10,8 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepchrome import REMC_MARKS, HistoneBinner
 from skdeepchrome.baselines import make_model
-from skdeepchrome.estimators import EXPECTED_FAILED_CHECKS
-from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
+from skdeepchrome.estimators import DeepChromeRegressor, expected_failed_checks
 
 FAST = dict(max_epochs=30, lr=3e-3, batch_size=32, hidden_sizes=(32,), n_filters=8,
             dropout=0.1, random_state=0)
@@ -31,7 +30,7 @@ def one_torch_thread():
 # dropout's noise on 50 pooled features prevents; every check runs, none is skipped.
 @parametrize_with_checks([DeepChromeRegressor(marks=1, max_epochs=20, dropout=0.0,
                                               random_state=0)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+                         expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

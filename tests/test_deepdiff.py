@@ -8,10 +8,9 @@ import torch
 from scipy import stats
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeepchrome.estimators.deepdiff import EXPECTED_FAILED_CHECKS, DeepDiffRegressor
-from skdeepchrome.layout import HistoneMatrix
+from skdeepchrome.estimators import DeepDiffRegressor, expected_failed_checks
+from skdeepchrome.layout import HistoneMatrix, stack_cells
 from skdeepchrome.models import DeepDiffLoss, DeepDiffNet
-from skdeepchrome.pair_layout import stack_cells
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -26,7 +25,7 @@ def one_torch_thread():
 # properties are tested below on even widths.
 @parametrize_with_checks([DeepDiffRegressor(marks=2, max_epochs=20, dropout=0.0,
                                             random_state=0)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+                         expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -160,7 +159,8 @@ def test_warm_start_and_weights(pair):
 # -- interpretation across cells ----------------------------------------------------------
 
 def test_differential_attributions_add_up_and_find_the_driving_mark(pair, fitted):
-    from skdeepchrome.interpret import cell_mark_attribution, differential_attributions
+    from skdeepchrome.interpret import _differential_attributions as differential_attributions
+    from skdeepchrome.interpret import cell_mark_attribution
 
     X, _, _ = pair
     attr = differential_attributions(fitted, X[200:], n_steps=100)
@@ -180,7 +180,7 @@ def test_differential_attributions_add_up_and_find_the_driving_mark(pair, fitted
 def test_differential_attributions_need_a_differential_network(pair):
     from sklearn.linear_model import Ridge
 
-    from skdeepchrome.interpret import differential_attributions
+    from skdeepchrome.interpret import _differential_attributions as differential_attributions
 
     X, lfc, _ = pair
     with pytest.raises(TypeError, match="no gradients"):

@@ -8,16 +8,23 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
 
-from skdeepchrome.cell_difference import CellDifference
+from skdeepchrome.baselines import (
+    DIFFERENTIAL_MODEL_NAMES,
+    canonical_model_name,
+    make_differential_model,
+)
 from skdeepchrome.cli import main
-from skdeepchrome.compare import compare_models
+from skdeepchrome.compare import compare_models, updown_auc
 from skdeepchrome.datasets import load_roadmap_pair, log2_fold_change, updown_labels
-from skdeepchrome.differential_models import make_differential_model
-from skdeepchrome.estimators.cellwise_difference import CellwiseDifferenceRegressor
-from skdeepchrome.layout import HistoneMatrix
-from skdeepchrome.model_names import DIFFERENTIAL_MODEL_NAMES, canonical_model_name
-from skdeepchrome.pair_layout import check_pair, split_cells, split_pair_marks, stack_cells
-from skdeepchrome.scoring import updown_auc
+from skdeepchrome.estimators import CellwiseDifferenceRegressor
+from skdeepchrome.layout import (
+    HistoneMatrix,
+    check_pair,
+    split_cells,
+    split_pair_marks,
+    stack_cells,
+)
+from skdeepchrome.preprocessing import CellDifference
 
 ROADMAP = Path(__file__).resolve().parents[2] / "shared" / "data" / "roadmap"
 DEEPDIFF = ROADMAP / "deepdiff_e123_e003"

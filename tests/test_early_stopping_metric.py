@@ -8,7 +8,7 @@ import torch
 from sklearn.metrics import r2_score, roc_auc_score
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
-from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
+from skdeepchrome.estimators import DeepChromeRegressor
 
 from .conftest import make_signal
 

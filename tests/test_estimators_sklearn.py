@@ -159,7 +159,7 @@ def test_a_fit_leaves_torch_global_state_alone(small):
 
 
 def _fit_deepdiff(X, y):
-    from skdeepchrome.estimators.deepdiff import DeepDiffRegressor
+    from skdeepchrome.estimators import DeepDiffRegressor
 
     return DeepDiffRegressor(n_filters=8, embedding_size=8, hidden_sizes=(8,), max_epochs=4,
                              kernel_size=5, random_state=0).fit(X, y).predict(X)

@@ -226,7 +226,7 @@ def test_chunked_reader_equals_a_naive_per_gene_reader(random_fixture, statistic
 def test_parallel_tasks_land_in_the_right_rows(random_fixture, monkeypatch):
     from joblib import parallel_config
 
-    import skdeepchrome.genome.bigwig as bigwig
+    import skdeepchrome.genome._bigwig as bigwig
 
     tracks, bed = random_fixture
     table = read_tss(bed)
@@ -410,7 +410,7 @@ def test_computematrix_drops_genes_whose_chromosome_a_track_lacks(tmp_path):
 
 
 def test_missing_pybigwig_says_how_to_install(monkeypatch, tiny):
-    from skdeepchrome.genome.bigwig import import_pybigwig
+    from skdeepchrome.genome._bigwig_reader import import_pybigwig
 
     table, track = tiny
     monkeypatch.setitem(sys.modules, "pyBigWig", None)

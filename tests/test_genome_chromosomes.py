@@ -2,11 +2,8 @@
 
 import pytest
 
-from skdeepchrome.genome.chromosomes import (
-    chromosome_aliases,
-    match_chromosomes,
-    require_shared_chromosomes,
-)
+from skdeepchrome.genome import chromosome_aliases, match_chromosomes
+from skdeepchrome.genome._chromosomes import require_shared_chromosomes
 
 
 def test_aliases_cover_ucsc_and_ensembl_names():
@@ -36,7 +33,7 @@ def test_no_shared_chromosome_is_a_clear_error():
 
 
 def test_assembly_is_named_from_chr1_and_mixed_assemblies_are_refused():
-    from skdeepchrome.genome.chromosomes import assembly_of, require_same_assembly
+    from skdeepchrome.genome._chromosomes import assembly_of, require_same_assembly
 
     assert assembly_of({"chr1": 249_250_621}) == "hg19/GRCh37"
     assert assembly_of({"1": 195_471_971}) == "mm10/GRCm38"

@@ -388,7 +388,7 @@ def test_bad_parameters(tmp_path, kwargs, match):
 def test_parallel_tasks_land_in_the_right_rows(fixture, monkeypatch):
     from joblib import parallel_config
 
-    import skdeepchrome.genome.reads as reads_module
+    import skdeepchrome.genome._reads as reads_module
 
     _, _, bam, table = fixture
     serial = count_reads(table, {"a": bam, "b": bam}, flank=1000, progress=False)
@@ -403,7 +403,7 @@ def test_parallel_tasks_land_in_the_right_rows(fixture, monkeypatch):
 def test_missing_pysam_says_how_to_install(monkeypatch, tmp_path):
     import sys
 
-    from skdeepchrome.genome.reads import import_pysam
+    from skdeepchrome.genome._reads import import_pysam
 
     bam = write_bam(tmp_path / "a.bam", [("chr1", 100, "50M", 0, 60)])
     monkeypatch.setitem(sys.modules, "pysam", None)

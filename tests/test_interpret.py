@@ -15,10 +15,9 @@ from threadpoolctl import threadpool_limits
 
 from skdeepchrome import REMC_MARKS, DeepChromeClassifier, HistoneBinner
 from skdeepchrome.baselines import make_model
-from skdeepchrome.estimators._threads import torch_threads
+from skdeepchrome.estimators import torch_threads
 from skdeepchrome.interpret import (
     DifferentiablePipeline,
-    attributions,
     class_optimal_input,
     input_bounds,
     mark_attribution,
@@ -26,6 +25,7 @@ from skdeepchrome.interpret import (
     mark_profiles,
     position_attribution,
 )
+from skdeepchrome.interpret import _attributions as attributions
 
 from .conftest import make_signal
 

@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
 from skdeepchrome import HistoneBinner
-from skdeepchrome.estimators._threads import torch_threads
+from skdeepchrome.estimators import torch_threads
 from skdeepchrome.interpret import TorchBinner
 
 CONFIGS = [

@@ -10,14 +10,14 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from skdeepchrome import REMC_MARKS  # noqa: E402
 from skdeepchrome.interpret import ClassOptimalInput  # noqa: E402
-from skdeepchrome.plotting.interpretation import (  # noqa: E402
-    class_name,
+from skdeepchrome.plotting import (  # noqa: E402
     plot_class_optimal_inputs,
     plot_mark_importance,
     plot_mark_profiles,
     plot_marks_by_bins,
     plot_position_attribution,
 )
+from skdeepchrome.plotting._interpretation import class_name  # noqa: E402
 
 
 def optimal(target_class, values, bounds=(0.0, np.inf), scale="log1p"):

@@ -1,6 +1,6 @@
 """Interpretation checked against known truth: the simulator's generative model.
 
-In :func:`~skdeepchrome.datasets.simulator.make_histone_dataset`, active genes carry a sharp
+In :func:`~skdeepchrome.datasets.make_histone_dataset`, active genes carry a sharp
 H3K4me3 peak at the TSS and H3K36me3 rising through the gene body downstream; Polycomb
 genes a broad H3K27me3 domain, heterochromatin H3K9me3. A CNN trained on it should be
 explained accordingly. Its exact Bayes posterior also gives the true value of each mark.
@@ -15,10 +15,10 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from skdeepchrome import REMC_MARKS, DeepChromeClassifier, HistoneBinner
-from skdeepchrome.datasets.simulator import bayes_posterior, make_histone_dataset
-from skdeepchrome.estimators._threads import torch_threads
+from skdeepchrome.datasets import bayes_posterior, make_histone_dataset
+from skdeepchrome.estimators import torch_threads
+from skdeepchrome.interpret import _attributions as attributions
 from skdeepchrome.interpret import (
-    attributions,
     bin_centres_kb,
     class_optimal_input,
     input_bounds,

@@ -5,12 +5,12 @@ import json
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
-from skdeepchrome import protocol as protocol_module
 from skdeepchrome.cli import main
-from skdeepchrome.datasets import save_deepchrome_csv
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.protocol import paper_protocol
-from skdeepchrome.run_records import RECORD_FOLDER, UnitFailedError
+from skdeepchrome.compare import _protocol as protocol_module
+from skdeepchrome.compare import paper_protocol
+from skdeepchrome.compare._records import RECORD_FOLDER
+from skdeepchrome.datasets import save_deepchrome_csv, simulate_epigenome
+from skdeepchrome.exceptions import UnitFailedError
 from tests import failing_models
 from tests.failing_models import FailingLogistic
 

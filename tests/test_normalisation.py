@@ -4,12 +4,8 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeepchrome.datasets.simulator import bayes_posterior, make_histone_dataset
-from skdeepchrome.normalisation import (
-    NORMALIZATION_METHODS,
-    DepthNormalizer,
-    counts_per_million,
-)
+from skdeepchrome.datasets import bayes_posterior, make_histone_dataset
+from skdeepchrome.preprocessing import NORMALIZATION_METHODS, DepthNormalizer, counts_per_million
 
 
 @parametrize_with_checks([DepthNormalizer(method, marks=1)

@@ -70,10 +70,12 @@ def test_gitignore_covers_both_default_output_folders():
 
 
 def test_legends_are_never_clipped_with_one_epigenome(tmp_path):
-    from skdeepchrome.compare import ComparisonResult  # noqa: F401  (the result type drawn)
-    from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
+    from skdeepchrome.compare import (
+        ComparisonResult,  # noqa: F401  (the result type drawn)
+        paper_protocol,
+    )
+    from skdeepchrome.datasets import simulate_epigenome
     from skdeepchrome.plotting import plot_model_scores, plot_roc_curves
-    from skdeepchrome.protocol import paper_protocol
 
     result = paper_protocol(simulate_epigenome("blood", n_genes=(80, 40, 40), random_state=0),
                             models=["logistic", "gradient_boosting", "svm"],

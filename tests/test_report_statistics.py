@@ -5,14 +5,17 @@ import pandas as pd
 import pytest
 from sklearn.utils import Bunch
 
-from skdeepchrome.compare import ComparisonResult, compare_models, paired_fold_tests
-from skdeepchrome.protocol import paired_bootstrap_metric, paper_protocol
-from skdeepchrome.significance import (
+from skdeepchrome.compare import (
+    ComparisonResult,
     bootstrap_auc,
+    compare_models,
     corrected_resampled_ttest,
     minimum_wilcoxon_p,
     paired_bootstrap_auc,
+    paired_bootstrap_metric,
+    paper_protocol,
 )
+from skdeepchrome.compare._significance import paired_fold_tests
 
 from .conftest import make_signal
 
@@ -105,7 +108,7 @@ def test_the_roc_legend_gives_the_tables_mean_aucs(three_epigenomes):
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     means = three_epigenomes.summary["roc_auc_mean"]
     best = three_epigenomes.ranked_models[0]
-    from skdeepchrome.model_names import display_name
+    from skdeepchrome.baselines import display_name
 
     line = next(t for t in texts if t.startswith(display_name(best)))
     assert f"mean AUC {means[best]:.3f}" in line

@@ -3,10 +3,9 @@
 import pytest
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
-from skdeepchrome.baselines import make_model
+from skdeepchrome.baselines import canonical_model_name, make_model, model_names
+from skdeepchrome.estimators import DeepChromeRegressor
 from skdeepchrome.estimators._architecture import resolution_aware_sizes
-from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
-from skdeepchrome.model_names import canonical_model_name, model_names
 
 from .conftest import make_signal
 
@@ -71,7 +70,7 @@ def test_bad_sizes_are_refused():
 
 
 def test_the_harness_passes_a_known_bin_width_to_the_named_cnn():
-    from skdeepchrome.task_running import resolve_models
+    from skdeepchrome.compare._fitting import resolve_models
 
     models = resolve_models(["deepchrome", "deepchrome_paper", "logistic"], bin_size=250)
     assert models["deepchrome"].named_steps["model"].bin_size == 250
@@ -82,7 +81,7 @@ def test_the_harness_passes_a_known_bin_width_to_the_named_cnn():
 def test_the_paper_protocol_reads_the_bin_width_an_epigenome_carries(monkeypatch):
     from sklearn.utils import Bunch
 
-    import skdeepchrome.protocol as protocol
+    import skdeepchrome.compare._protocol as protocol
 
     seen, real = [], protocol.resolve_models
 
@@ -99,7 +98,7 @@ def test_the_paper_protocol_reads_the_bin_width_an_epigenome_carries(monkeypatch
 
 
 def test_the_real_sample_carries_its_bin_width():
-    from skdeepchrome.datasets.roadmap_sample import roadmap_sample_epigenomes
+    from skdeepchrome.datasets import roadmap_sample_epigenomes
 
     wide = roadmap_sample_epigenomes(window=(-10000, 10000))
     assert {e.bin_size for e in wide.values()} == {100}

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
-from skdeepchrome import compare as compare_module
-from skdeepchrome import protocol as protocol_module
 from skdeepchrome.cli import main
-from skdeepchrome.compare import compare_models
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.protocol import paper_protocol
-from skdeepchrome.run_records import RECORD_FOLDER, RunInterrupted, RunRecord, make_manifest
+from skdeepchrome.compare import _cross_validation as compare_module
+from skdeepchrome.compare import _protocol as protocol_module
+from skdeepchrome.compare import compare_models, paper_protocol
+from skdeepchrome.compare._records import RECORD_FOLDER, RunRecord, make_manifest
+from skdeepchrome.datasets import simulate_epigenome
+from skdeepchrome.exceptions import RunInterrupted
 from tests.failing_models import FailingLogistic
 
 TIMINGS = ["fit_seconds", "predict_seconds"]

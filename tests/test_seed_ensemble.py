@@ -10,9 +10,8 @@ from sklearn.metrics import r2_score, roc_auc_score
 from skdeepchrome import DeepChromeClassifier, HistoneBinner, load_model, save_model
 from skdeepchrome.baselines import RECOMMENDED_NETWORK, make_model
 from skdeepchrome.cli import main
-from skdeepchrome.datasets import save_npz_dataset
-from skdeepchrome.datasets.simulator import make_histone_dataset
-from skdeepchrome.estimators.deepchrome_regressor import DeepChromeRegressor
+from skdeepchrome.datasets import make_histone_dataset, save_npz_dataset
+from skdeepchrome.estimators import DeepChromeRegressor
 from skdeepchrome.models import DeepChromeNet, MemberAverage
 
 SMALL = dict(marks=5, n_filters=8, hidden_sizes=(16,), max_epochs=6, batch_size=32,

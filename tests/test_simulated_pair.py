@@ -6,9 +6,9 @@ from scipy import stats
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import cross_val_predict
 
+from skdeepchrome.baselines import make_differential_model
 from skdeepchrome.datasets import make_differential_dataset
-from skdeepchrome.differential_models import make_differential_model
-from skdeepchrome.pair_layout import split_cells
+from skdeepchrome.layout import split_cells
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skdeepchrome.datasets import simulator
-from skdeepchrome.datasets.simulator import (
+from skdeepchrome.datasets import (
     CELL_TYPES,
     DEFAULT_CELL_TYPE,
     bayes_posterior,
     cell_type_names,
     make_histone_dataset,
 )
+from skdeepchrome.datasets import _simulator as simulator
 from skdeepchrome.layout import REMC_MARKS, feature_names
 
 

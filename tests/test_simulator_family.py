@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from skdeepchrome.datasets import _simulator_presets as P
-from skdeepchrome.datasets.simulator import bayes_posterior, make_histone_dataset
+from skdeepchrome.datasets import bayes_posterior, make_histone_dataset
 from skdeepchrome.layout import REMC_MARKS
 
 
@@ -54,7 +54,7 @@ def test_the_knobs_change_the_data():
 
 
 def test_family_settings_stay_out_of_the_cell_type_presets():
-    from skdeepchrome.datasets.simulator import cell_type_names
+    from skdeepchrome.datasets import cell_type_names
 
     assert not set(P.FAMILY) & set(cell_type_names())
     with pytest.raises(ValueError, match="simulator family"):
@@ -63,7 +63,7 @@ def test_family_settings_stay_out_of_the_cell_type_presets():
 
 def _profile(setting, mark):
     """The mark's own shape, bin by bin, at zero jitter (peak 1 before binning)."""
-    from skdeepchrome.datasets.simulator import _build_model
+    from skdeepchrome.datasets._simulator import _build_model
 
     model = _build_model(tuple(REMC_MARKS), 100, setting, 11)
     s = int(np.flatnonzero(model.jitter == 0)[0])
@@ -94,7 +94,7 @@ def test_shape_settings_stretch_the_marks_profiles():
 
 
 def test_a_shape_that_reaches_a_neighbour_is_refused(monkeypatch):
-    from skdeepchrome.datasets.simulator import _build_model
+    from skdeepchrome.datasets._simulator import _build_model
 
     wide = dict(P.FAMILY["deep_clean"], shape_scale={"H3K4me3": 2.0})
     monkeypatch.setitem(P.FAMILY, "too_wide", wide)

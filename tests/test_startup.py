@@ -68,14 +68,14 @@ def test_help_within_half_a_second():
 
 def test_an_extraction_worker_imports_neither_pandas_nor_scikit_learn():
     # What a joblib worker of extract_signal imports to run its tasks.
-    assert _modules_after("import skdeepchrome.genome.bigwig_reader") == set()
+    assert _modules_after("import skdeepchrome.genome._bigwig_reader") == set()
 
 
 def test_a_small_extraction_runs_in_this_process(monkeypatch, tmp_path):
     pyBigWig = pytest.importorskip("pyBigWig")
     import pandas as pd
 
-    from skdeepchrome.genome import bigwig
+    from skdeepchrome.genome import _bigwig as bigwig
 
     path = tmp_path / "k4.bw"
     bw = pyBigWig.open(str(path), "w")

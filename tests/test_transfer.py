@@ -10,9 +10,8 @@ from sklearn.pipeline import make_pipeline
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
 from skdeepchrome.cli import main
-from skdeepchrome.datasets.simulated_epigenome import simulate_epigenome
-from skdeepchrome.protocol import transfer_protocol
-from skdeepchrome.transfer import within_name
+from skdeepchrome.compare import transfer_protocol, within_name
+from skdeepchrome.datasets import simulate_epigenome
 
 
 @pytest.fixture(scope="module")

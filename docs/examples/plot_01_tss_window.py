@@ -12,7 +12,7 @@ one scikit-learn array.
 # %%
 # Two genes from the simulator
 # ----------------------------
-# :func:`~skdeepchrome.datasets.simulator.make_histone_dataset` draws REMC-like read
+# :func:`~skdeepchrome.datasets.make_histone_dataset` draws REMC-like read
 # counts from an explicit model of chromatin state. Its ``chromatin_state`` field (for
 # inspection only; models never see it) lets us pick a clearly active gene and a
 # polycomb-repressed one, each the most typical of its kind.
@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from skdeepchrome import REMC_MARKS, HistoneBinner
-from skdeepchrome.datasets.simulator import make_histone_dataset
+from skdeepchrome.datasets import make_histone_dataset
 from skdeepchrome.layout import to_3d
 
 data = make_histone_dataset(n_genes=1000, random_state=0)

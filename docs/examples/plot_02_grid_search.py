@@ -16,7 +16,7 @@ seconds; the same code runs unchanged on a release-sized epigenome.
 # %%
 # Simulated genes, with their Bayes ceiling
 # -----------------------------------------
-# :func:`~skdeepchrome.datasets.simulator.make_histone_dataset` returns read counts
+# :func:`~skdeepchrome.datasets.make_histone_dataset` returns read counts
 # (``data``, 5 marks x 100 bins, mark-major), labels (``target``: expression above the
 # median) and each gene's exact Bayes probability of high expression (``posterior``),
 # whose AUC is the best any model can reach on these genes.
@@ -28,7 +28,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from sklearn.pipeline import make_pipeline
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
-from skdeepchrome.datasets.simulator import make_histone_dataset
+from skdeepchrome.datasets import make_histone_dataset
 
 data = make_histone_dataset(n_genes=900, random_state=0)
 X_train, X_test, y_train, y_test, posterior_train, posterior_test = train_test_split(

@@ -5,7 +5,7 @@ DeepChrome against the baselines, with the Bayes ceiling
 The DeepChrome paper compares its CNN with a support vector machine, a random forest and
 other classical models on the same genes. :func:`~skdeepchrome.compare.compare_models`
 does this by cross-validation on one dataset, and
-:func:`~skdeepchrome.protocol.paper_protocol` with the paper's own train / valid / test
+:func:`~skdeepchrome.compare.paper_protocol` with the paper's own train / valid / test
 protocol on one or many epigenomes. Both return a
 :class:`~skdeepchrome.compare.ComparisonResult`: a summary, paired significance tests,
 held-out predictions and pictures.
@@ -27,11 +27,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from skdeepchrome.baselines import make_model
-from skdeepchrome.compare import compare_models
-from skdeepchrome.datasets.simulated_epigenome import simulated_collection
-from skdeepchrome.datasets.simulator import make_histone_dataset
+from skdeepchrome.compare import compare_models, paper_protocol
+from skdeepchrome.datasets import make_histone_dataset, simulated_collection
 from skdeepchrome.plotting import plot_model_scores, plot_roc_curves
-from skdeepchrome.protocol import paper_protocol
 
 models = {
     "deepchrome": make_model("deepchrome", random_state=0).set_params(model__max_epochs=20),

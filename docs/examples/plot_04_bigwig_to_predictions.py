@@ -36,9 +36,9 @@ from skdeepchrome.datasets import (
     align_expression,
     binarize_expression,
     load_dataset,
+    make_histone_dataset,
     read_expression_table,
 )
-from skdeepchrome.datasets.simulator import make_histone_dataset
 from skdeepchrome.genome import extract_signal, read_tss
 from skdeepchrome.layout import to_3d
 

@@ -93,7 +93,7 @@ def layer_table(module, input_shape):
 def attentivechrome_table(n_marks=5, n_bins=100):
     """Rows ``(stage, module, output shape, parameters)`` of AttentiveChromeNet, or None."""
     try:
-        from skdeepchrome.models.attentivechrome import AttentiveChromeNet
+        from skdeepchrome.models import AttentiveChromeNet
     except ImportError:
         return None
     import torch

@@ -113,7 +113,7 @@ def main(argv=None):
         _say_error(prog, in_cli_terms(" ".join(text.split())))
         return USAGE_ERROR
     except RuntimeError as exc:
-        from ..run_records import UnitFailedError
+        from ..exceptions import UnitFailedError
 
         if not isinstance(exc, UnitFailedError):
             raise

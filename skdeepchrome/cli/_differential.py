@@ -66,7 +66,7 @@ def check_options(args, checked):
                           ("--marks", args.marks)):
         if value is not None:
             raise ValueError(f"{option} does not apply to --data {args.data}.")
-    from ..datasets.roadmap_sample import EPIGENOMES
+    from ..datasets._roadmap_sample import EPIGENOMES
 
     pair = comma_names(args.pair or DEFAULT_PAIR, "--pair")
     if len(pair) != 2 or not set(pair) <= set(EPIGENOMES):
@@ -79,8 +79,7 @@ def check_options(args, checked):
 def _data(args, checked):
     """``(X, lfc, cell_expression, posterior or None, description)``."""
     if args.data is None:
-        from ..datasets.simulated_pair import make_differential_dataset
-        from ..datasets.simulator import cell_type_names
+        from ..datasets import cell_type_names, make_differential_dataset
 
         unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
         if unknown:
@@ -91,7 +90,7 @@ def _data(args, checked):
         text = (f"simulated pair {','.join(checked['cell_types'])}, {checked['genes']} genes, "
                 f"seed {args.seed}; ceiling Pearson r {ds.ceiling:.3f}")
         return ds.data, ds.target, ds.cell_expression, ds.posterior_lfc, text
-    from ..datasets.roadmap_pair import load_roadmap_pair
+    from ..datasets import load_roadmap_pair
 
     pair = load_roadmap_pair(checked["pair"], window=roadmap.window(args))
     text = (f"{args.data}: the Roadmap sample shipped with the package, log2((count_1 + 1) / "
@@ -102,11 +101,10 @@ def _data(args, checked):
 
 def run(args, checked):
     """Run the differential comparison and write its report; returns the exit status."""
+    from .._files import StagedFolder
     from ..compare import compare_models
-    from ..output_folder import StagedFolder
-    from ..provenance import versions
-    from ..report import own_files
-    from .compare import _print_summary
+    from ..report import own_files, versions
+    from ._report import print_summary
 
     start = time.perf_counter()
     X, lfc, cell_expression, posterior, text = _data(args, checked)
@@ -125,5 +123,5 @@ def run(args, checked):
         written = stage.commit()
     if not args.quiet:
         print(f"\ndifferential expression, {text}")
-        _print_summary(result, args.out, written, time.perf_counter() - start)
+        print_summary(result, args.out, written, time.perf_counter() - start)
     return 0

@@ -35,7 +35,7 @@ def is_roadmap_sample(data):
 
 
 def window(args):
-    from ..datasets.roadmap_sample import DEEPCHROME_WINDOW
+    from ..datasets._roadmap_sample import DEEPCHROME_WINDOW
 
     if args.window is None:
         return DEEPCHROME_WINDOW
@@ -61,9 +61,9 @@ def check_window(args):
 
 def run_real_sample(args, common):
     """The main job's real-data part: the sample through the protocol, its own report."""
-    from ..output_folder import StagedFolder
+    from .._files import StagedFolder
+    from ..compare import compare_roadmap_sample
     from ..report import own_files
-    from ..roadmap_comparison import compare_roadmap_sample
 
     start = time.perf_counter()
     out = Path(args.out) / REAL_FOLDER
@@ -80,7 +80,7 @@ def run_real_sample(args, common):
 def add_per_epigenome_tests(result, args):
     """``--data roadmap-sample``: paired bootstraps within each epigenome (a Wilcoxon test
     across two epigenomes can never reach 0.05), and the window in the report."""
-    from ..roadmap_comparison import per_epigenome_tests
+    from ..compare import per_epigenome_tests
 
     result.tests = per_epigenome_tests(result, random_state=args.seed)
     result.info.update(window=list(window(args)))
@@ -88,7 +88,7 @@ def add_per_epigenome_tests(result, args):
 
 def show(result, out, written, seconds):
     """Print a real-sample result: the table, then each epigenome's paired tests."""
-    from ..report import format_p
+    from ..report._formatting import format_p
 
     print(f"\nReal data, {SAMPLE_NAME}: Roadmap read counts of 600 genes in E003 (H1) and "
           f"E123 (K562), train / valid / test 200 / 200 / 200, window "

@@ -15,8 +15,9 @@ from pathlib import Path
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._lists import comma_names
+from ._report import print_summary
 
-#: ``skdeepchrome.run_records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
+#: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
 RECORD_FOLDER = ".skdeepchrome-run"
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
@@ -107,15 +108,13 @@ def _counts(text, option, n):
     return sizes
 
 
-
-
 def check_options(args):
     """Check every option that needs no data; returns the parsed values.
 
     Raises ValueError with a one-line message naming the flag. Imports nothing heavy, so
     a mistyped command fails at once.
     """
-    from ..model_names import parse_model_list
+    from ..baselines import parse_model_list
 
     checked = {}
     try:
@@ -189,8 +188,7 @@ def _epigenomes(args, checked, say):
     from ._messages import check_npz_file, check_text_file
 
     if args.data is None:
-        from ..datasets.simulated_epigenome import simulated_collection
-        from ..datasets.simulator import cell_type_names
+        from ..datasets import cell_type_names, simulated_collection
 
         known = cell_type_names()
         unknown = [c for c in checked["cell_types"] if c not in known]
@@ -239,14 +237,14 @@ def _epigenomes(args, checked, say):
 
 def _check_epigenome(epigenome, where, task):
     """The protocol's own checks of one epigenome, run now rather than in a worker."""
-    from ..protocol import check_epigenome, expression_target
+    from ..compare import check_epigenome, expression_target
 
     data = expression_target(epigenome) if task == "regression" else epigenome
     check_epigenome(data, str(epigenome.get("epigenome", where)), task)
 
 
 def run(args):
-    from ..output_folder import check_output_folder
+    from .._files import check_output_folder
 
     checked = check_options(args)
     check_output_folder(args.out)
@@ -265,9 +263,8 @@ def run(args):
     start = time.perf_counter()
     kind, data = _epigenomes(args, checked, say)
 
-    from ..compare import compare_models
-    from ..output_folder import StagedFolder
-    from ..protocol import expression_target, paper_protocol
+    from .._files import StagedFolder
+    from ..compare import compare_models, expression_target, paper_protocol
     from ..report import own_files
 
     task = args.task
@@ -281,7 +278,7 @@ def run(args):
                   verbose=1 if show_bar else 0, task=task, resume=args.resume,
                   keep_going=args.keep_going)
     # The record of finished units lives in the report folder, out of the staged report,
-    # so that an interrupted run keeps it (see skdeepchrome.run_records).
+    # so that an interrupted run keeps it (see skdeepchrome.compare._records).
     record_dir = Path(args.out) / RECORD_FOLDER
     if kind == "protocol":
         if regression:
@@ -307,7 +304,7 @@ def run(args):
         if roadmap.is_roadmap_sample(args.data):
             roadmap.show(result, args.out, written, time.perf_counter() - start)
         else:
-            _print_summary(result, args.out, written, time.perf_counter() - start)
+            print_summary(result, args.out, written, time.perf_counter() - start)
     if args.data is None and not args.no_real_sample:
         roadmap.run_real_sample(args, common)
     return 0
@@ -315,7 +312,7 @@ def run(args):
 
 def _provenance(args):
     """What the report records of how it was made: command line, seed, data, versions."""
-    from ..provenance import data_fingerprint, versions
+    from ..report import data_fingerprint, versions
 
     if args.data is None:
         data = (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
@@ -327,18 +324,3 @@ def _provenance(args):
     return {"command": args.command_line, "seed": args.seed, "data": data, "versions": versions()}
 
 
-def _print_summary(result, out, written, seconds):
-    from ..report import format_p
-
-    print(f"\n{result.info['protocol']}: {result.table[result.unit].nunique()} "
-          f"{result.unit}(s), {seconds:.0f} s")
-    print(result.summary_table().to_string())
-    if len(result.tests):
-        shown = result.tests[result.tests["metric"] == result.metrics[0]]
-        print(f"\n{shown['test'].iloc[0]}, {result.reference} vs:")
-        for row in shown.itertuples():
-            print(f"  {row.model:<18} difference {row.mean_difference:+.4f}   "
-                  f"p = {format_p(row.p_value)}" + (f"   ({row.note})" if row.note else ""))
-    for caveat in result.caveats:
-        print(f"note: {caveat}")
-    print(f"\nreport: {out}/ ({', '.join(sorted(written))})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..genome.vocabulary import ANNOTATION_FORMATS, MODES, STATISTICS
+from ..genome._vocabulary import ANNOTATION_FORMATS, MODES, STATISTICS
 
 
 def add_parser(subparsers):

@@ -75,7 +75,7 @@ def load_split(args):
     from ..datasets import RemcCollection, load_dataset
 
     if args.data is None:
-        from ..datasets.simulator import make_histone_dataset
+        from ..datasets import make_histone_dataset
 
         n_train, n_test = _genes(args.genes)
         train = make_histone_dataset(n_train, cell_type=args.cell_type, random_state=args.seed)
@@ -128,8 +128,8 @@ def make_cnn(marks, flank, *, fast, random_state):
     """The pipeline the command trains: the recommended one, or a smaller one with --fast."""
     from sklearn.pipeline import make_pipeline
 
-    from ..binning import HistoneBinner
     from ..estimators import DeepChromeClassifier
+    from ..preprocessing import HistoneBinner
 
     if fast:
         return make_pipeline(
@@ -148,7 +148,7 @@ def _say(args, *parts):
 
 
 def run(args):
-    from ..output_folder import StagedFolder, check_output_folder
+    from .._files import StagedFolder, check_output_folder
 
     start = time.perf_counter()
     check_options(args)
@@ -227,17 +227,17 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
 
     from ..interpret import (
         DifferentiablePipeline,
-        attributions,
         class_optimal_input,
         input_bounds,
+        input_marks,
         mark_attribution,
         mark_importance,
         mark_profiles,
         position_attribution,
     )
-    from ..interpret.importance import input_marks
+    from ..interpret import _attributions as attributions
     from ..model_files import save_model
-    from ..plotting.interpretation import class_name
+    from ..plotting._interpretation import class_name
 
     written = []
 
@@ -311,13 +311,13 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
             "mark_attribution.csv")
 
     if not args.no_plots:
-        from ..plotting._figure import figure_and_axes
-        from ..plotting.interpretation import (
+        from ..plotting import (
             plot_class_optimal_inputs,
             plot_mark_importance,
             plot_mark_profiles,
             plot_position_attribution,
         )
+        from ..plotting._figure import figure_and_axes
 
         def save_png(fig, name):
             fig.savefig(out / name, dpi=120)
@@ -349,7 +349,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
             top = [result.marks[i] for i in np.argsort(share)[::-1][:2]]
             print(f"optimal input for {class_name(result.target_class)}: mostly "
                   f"{' and '.join(top)}")
-    from .._interpretation_report import write_interpretation_report
+    from ..report import write_interpretation_report
 
     written += write_interpretation_report(
         out, description=description, importance=importance, scoring=scoring,
@@ -359,7 +359,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
 
 
 def _provenance(args):
-    from ..provenance import data_fingerprint, versions
+    from ..report import data_fingerprint, versions
 
     data = (f"simulated genes {args.genes}, seed {args.seed}" if args.data is None
             else f"{args.data} (sha256 {data_fingerprint(args.data)})")

@@ -74,7 +74,7 @@ def prediction_frame(model, X, gene_ids):
 
 
 def run(args):
-    from ..datasets._atomic import atomic_path
+    from .._files import atomic_path
     from ..model_files import load_model
 
     if not args.out.parent.is_dir():

@@ -45,9 +45,9 @@ def add_parser(subparsers):
 
 def run(args):
     from ..baselines import make_model
-    from ..estimators._base import TorchHistoneEstimator
+    from ..compare import fit_with_validation
+    from ..estimators import TorchHistoneEstimator
     from ..model_files import save_model
-    from ..protocol import fit_with_validation
 
     # Every check that needs no data first: a wrong name or a missing skops fails before
     # the data is read and the model trained.

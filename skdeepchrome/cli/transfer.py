@@ -90,7 +90,7 @@ def add_parser(subparsers):
 
 def check_options(args):
     """Check what needs no data; returns the parsed values (imports nothing heavy)."""
-    from ..model_names import parse_model_list
+    from ..baselines import parse_model_list
 
     checked = {}
     try:
@@ -155,8 +155,7 @@ def _epigenomes(args, checked):
         import numpy as np
         from sklearn.utils import check_random_state
 
-        from ..datasets.simulated_epigenome import simulate_epigenome
-        from ..datasets.simulator import cell_type_names
+        from ..datasets import cell_type_names, simulate_epigenome
 
         unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
         if unknown:
@@ -185,7 +184,7 @@ def _epigenomes(args, checked):
 
 
 def run(args):
-    from ..output_folder import check_output_folder
+    from .._files import check_output_folder
 
     checked = check_options(args)
     check_output_folder(args.out)
@@ -196,8 +195,8 @@ def run(args):
     start = time.perf_counter()
     epigenomes = _epigenomes(args, checked)
 
-    from ..output_folder import StagedFolder
-    from ..protocol import transfer_protocol
+    from .._files import StagedFolder
+    from ..compare import transfer_protocol
     from ..report import own_files
 
     models = checked["models"]
@@ -217,7 +216,7 @@ def run(args):
 
 
 def _provenance(args, checked):
-    from ..provenance import data_fingerprint, versions
+    from ..report import data_fingerprint, versions
 
     if checked["simulated"]:
         data = (f"simulated: cell types {','.join(checked['cell_types'])} at depths "
@@ -232,7 +231,7 @@ def _provenance(args, checked):
 
 
 def _print_summary(result, out, written, seconds):
-    from ..report import format_p
+    from ..report._formatting import format_p
 
     info = result.info
     print(f"\ntransfer, normalisation {info['normalize']}, fine-tuning on "

@@ -1,33 +1,32 @@
 """Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
-from .expression import (
+from ._expression import (
     align_expression,
     binarize_expression,
     log_expression,
     read_expression_table,
-    strip_version,
 )
-from .fold_change import UPDOWN_THRESHOLD, log2_fold_change, updown_labels
-from .npz import load_dataset, load_npz_dataset, save_npz_dataset
-from .remc import (
+from ._fold_change import UPDOWN_THRESHOLD, log2_fold_change, updown_labels
+from ._npz import load_dataset, load_npz_dataset, save_npz_dataset
+from ._remc import (
     RemcCollection,
     load_deepchrome_csv,
     load_remc,
     load_remc_collection,
     save_deepchrome_csv,
 )
-from .roadmap_pair import DEEPDIFF_PAIR, load_roadmap_pair
-from .roadmap_sample import load_roadmap_sample, roadmap_sample_epigenomes
-from .simulated_epigenome import RELEASE_SIZES, simulate_epigenome, simulated_collection
-from .simulated_pair import make_differential_dataset
-from .simulator import (
+from ._roadmap_pair import DEEPDIFF_PAIR, load_roadmap_pair
+from ._roadmap_sample import load_roadmap_sample, roadmap_sample_epigenomes
+from ._simulated_epigenome import RELEASE_SIZES, simulate_epigenome, simulated_collection
+from ._simulated_pair import make_differential_dataset
+from ._simulator import (
     CELL_TYPES,
     DEFAULT_CELL_TYPE,
     bayes_posterior,
     cell_type_names,
     make_histone_dataset,
 )
-from .transcript_map import read_transcript_map
+from ._transcript_map import read_transcript_map, strip_version
 
 __all__ = [
     "CELL_TYPES",

@@ -35,8 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..genome import read_tss
 from ..layout import REMC_MARKS
-from .expression import binarize_expression, read_expression_table, strip_version
+from ._expression import binarize_expression, read_expression_table
+from ._transcript_map import strip_version
 
 #: DeepDiffChrome's cells: Cell1 is E123 (K562), Cell2 is E003 (H1).
 CELLS = {"E003": "Cell2", "E123": "Cell1"}
@@ -89,8 +91,6 @@ def read_deepdiff_split(path):
 
 def gene_strands(gene_ids, annotation, what):
     """Each gene's strand from a GTF, version suffixes ignored; every gene must be there."""
-    from ..genome import read_tss
-
     tss = read_tss(annotation, gene_types=None)
     by_base = pd.Series(tss["strand"].to_numpy(), index=strip_version(tss["gene_id"]))
     by_base = by_base[~by_base.index.duplicated()]

@@ -1,13 +1,31 @@
-"""scikit-learn estimators that wrap skdeepchrome's torch modules with skorch."""
+"""scikit-learn estimators that wrap skdeepchrome's torch modules with skorch.
 
-from ._base import EXPECTED_FAILED_CHECKS
-from .attentivechrome import AttentiveChromeClassifier
-from .deepchrome import DeepChromeClassifier
-from .deepchrome_regressor import DeepChromeRegressor
+- :class:`DeepChromeClassifier` / :class:`DeepChromeRegressor`: the DeepChrome CNN (Singh
+  et al., 2016), optionally a seed ensemble of members trained apart.
+- :class:`AttentiveChromeClassifier`: the two-level attention network (Singh et al., 2017).
+- :class:`DeepDiffRegressor`: the log2 fold change between two cells (Sekhon et al., 2018).
+- :class:`CellwiseDifferenceRegressor`: any single-cell regressor applied to each cell of a
+  pair, predicting the difference.
+
+What they share (validation, weights, seeds, early stopping, warm start, devices) lives
+once, in :class:`TorchHistoneEstimator`.
+"""
+
+from ._attentivechrome import AttentiveChromeClassifier
+from ._base import TorchHistoneEstimator, expected_failed_checks
+from ._cellwise_difference import CellwiseDifferenceRegressor
+from ._deepchrome import DeepChromeClassifier
+from ._deepchrome_regressor import DeepChromeRegressor
+from ._deepdiff import DeepDiffRegressor
+from ._threads import torch_threads
 
 __all__ = [
-    "EXPECTED_FAILED_CHECKS",
     "AttentiveChromeClassifier",
+    "CellwiseDifferenceRegressor",
     "DeepChromeClassifier",
     "DeepChromeRegressor",
+    "DeepDiffRegressor",
+    "TorchHistoneEstimator",
+    "expected_failed_checks",
+    "torch_threads",
 ]

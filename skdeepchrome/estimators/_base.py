@@ -52,17 +52,6 @@ PREDICT_BATCH_SIZE = 4096
 # Below this many genes a forward pass is too short to amortise waking a thread pool.
 SMALL_PREDICTION = 64
 
-#: scikit-learn common checks that cannot hold for minibatch stochastic training, with the
-#: reason; pass it as ``parametrize_with_checks(..., expected_failed_checks=...)``.
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "minibatch training: an integer weight w is not the same fit as w copies of the "
-        "gene, since copies land in different batches and shift the validation split "
-        "(scikit-learn marks its own stochastic estimators, e.g. SGDClassifier, likewise)"
-    ),
-}
-
-
 # float64 copies of fitted modules for small predictions, per skorch net; weak keys, so
 # a copy lives as long as its model and never enters a pickle or the estimator's __dict__.
 _FLOAT64_COPIES = weakref.WeakKeyDictionary()
@@ -103,6 +92,23 @@ def _normalised(weight):
     return weight / weight.mean()
 
 
+def expected_failed_checks(estimator):
+    """The scikit-learn common checks ``estimator`` cannot pass, with the reason of each.
+
+    For ``parametrize_with_checks(..., expected_failed_checks=expected_failed_checks)`` and
+    ``check_estimator``: minibatch training cannot make an integer sample weight equal to
+    that many copies of the gene, and a pair of cells (``DeepDiffRegressor``) never has an
+    odd number of features. Estimators of other kinds have none.
+
+    Examples
+    --------
+    >>> from skdeepchrome.estimators import DeepChromeClassifier, expected_failed_checks
+    >>> sorted(expected_failed_checks(DeepChromeClassifier()))
+    ['check_sample_weight_equivalence_on_dense_data']
+    """
+    return dict(getattr(estimator, "_expected_failed_checks", {}))
+
+
 class TorchHistoneEstimator(BaseEstimator):
     """Base class of the neural estimators.
 
@@ -110,6 +116,16 @@ class TorchHistoneEstimator(BaseEstimator):
     ``_criterion`` and the public ``fit`` / ``partial_fit`` / predict methods (the
     classifier and regressor bases do).
     """
+
+    #: scikit-learn common checks that cannot hold for minibatch stochastic training, with
+    #: the reason (see :func:`expected_failed_checks`).
+    _expected_failed_checks = {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "minibatch training: an integer weight w is not the same fit as w copies of the "
+            "gene, since copies land in different batches and shift the validation split "
+            "(scikit-learn marks its own stochastic estimators, e.g. SGDClassifier, likewise)"
+        ),
+    }
 
     _is_classifier = False
 

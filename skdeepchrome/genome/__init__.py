@@ -9,20 +9,20 @@ data counted as zero. :func:`read_tss` reads a GTF, GFF3 or BED6 annotation;
 
 pyBigWig and pysam (the ``genomics`` extra) are imported only when a track is read; the
 names below are imported on first use (PEP 562), so ``skdeepchrome extract --help`` and
-the option lists of :mod:`skdeepchrome.genome.vocabulary` need neither pandas nor
+the option lists of :mod:`skdeepchrome.genome._vocabulary` need neither pandas nor
 scikit-learn.
 """
 
 from importlib import import_module
 
-from .vocabulary import MODES, STATISTICS
+from ._vocabulary import MODES, STATISTICS
 
 _LAZY = {
-    "chromosome_aliases": ".chromosomes",
-    "count_reads": ".reads",
-    "extract_signal": ".bigwig",
-    "match_chromosomes": ".chromosomes",
-    "read_tss": ".annotation",
+    "chromosome_aliases": "._chromosomes",
+    "count_reads": "._reads",
+    "extract_signal": "._bigwig",
+    "match_chromosomes": "._chromosomes",
+    "read_tss": "._annotation",
 }
 
 __all__ = [

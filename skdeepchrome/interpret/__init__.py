@@ -16,14 +16,14 @@ steps; :class:`TorchBinner` is the binner's transform in torch, so gradients are
 with respect to the pipeline's input (read counts).
 """
 
-from .attributions import attributions, mark_attribution, position_attribution
-from .class_optimisation import ClassOptimalInput, class_optimal_input, input_bounds
-from .differentiable_binner import TorchBinner
-from .differentiable_pipeline import DifferentiablePipeline
-from .differential_attributions import cell_mark_attribution, differential_attributions
-from .importance import input_marks, mark_importance
-from .positions import bin_centres_kb
-from .profiles import mark_profiles
+from ._attributions import attributions, mark_attribution, position_attribution
+from ._class_optimisation import ClassOptimalInput, class_optimal_input, input_bounds
+from ._differentiable_binner import TorchBinner
+from ._differentiable_pipeline import DifferentiablePipeline
+from ._differential_attributions import cell_mark_attribution, differential_attributions
+from ._importance import input_marks, mark_importance
+from ._positions import bin_centres_kb
+from ._profiles import mark_profiles
 
 __all__ = [
     "ClassOptimalInput",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import __version__
+from .._files import atomic_path
+from ..exceptions import ModelFileError
 from . import _skops
 from ._archive import FORMAT_NAME, FORMAT_VERSION, read_archive, write_archive
 from ._estimators import ForeignClass, describe, rebuild
-from ._values import ModelFileError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
 
@@ -62,9 +64,6 @@ def save_model(estimator, path):
     ...     load_model(path).transform(np.ones((1, 500))).shape
     (1, 50)
     """
-    from .. import __version__
-    from ..datasets._atomic import atomic_path
-
     path = Path(path)
     arrays, blobs = {}, {}
     try:

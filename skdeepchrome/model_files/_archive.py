@@ -23,7 +23,8 @@ import zipfile
 
 import numpy as np
 
-from ._values import ARRAY_KINDS, ModelFileError
+from ..exceptions import ModelFileError
+from ._values import ARRAY_KINDS
 
 FORMAT_NAME = "skdeepchrome-model"
 #: Bump when a reader of the previous version could not rebuild the new files.

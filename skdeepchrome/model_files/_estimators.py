@@ -13,9 +13,13 @@ import torch
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..binning import HistoneBinner
-from ..estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
-from ..estimators._base import TorchHistoneEstimator
+from ..estimators import (
+    AttentiveChromeClassifier,
+    DeepChromeClassifier,
+    DeepChromeRegressor,
+    TorchHistoneEstimator,
+)
+from ..preprocessing import HistoneBinner
 from ._values import NotStorable, decode, encode
 
 CLASSES = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 #: Types beyond skops's defaults that the baselines of
 #: :func:`skdeepchrome.baselines.make_model` are made of.
 TRUSTED = (
-    "skdeepchrome.binning.HistoneBinner",
+    "skdeepchrome.preprocessing.HistoneBinner",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )

@@ -17,10 +17,6 @@ import numpy as np
 ARRAY_KINDS = frozenset("biufU")
 
 
-class ModelFileError(ValueError):
-    """A model file cannot be written or read: the message names the file and the problem."""
-
-
 class NotStorable(TypeError):
     """A value that is not data; the caller names the parameter that holds it."""
 

@@ -1,8 +1,8 @@
 """Torch modules. Nothing here knows about scikit-learn."""
 
-from .attentivechrome import AttentiveChromeNet
-from .deepchrome import DeepChromeNet
-from .deepdiff import DeepDiffLoss, DeepDiffNet
-from .ensemble import MemberAverage
+from ._attentivechrome import AttentiveChromeNet
+from ._deepchrome import DeepChromeNet
+from ._deepdiff import DeepDiffLoss, DeepDiffNet
+from ._ensemble import MemberAverage
 
 __all__ = ["AttentiveChromeNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet", "MemberAverage"]

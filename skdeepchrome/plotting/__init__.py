@@ -5,17 +5,17 @@ Functions draw on a matplotlib ``Axes`` when given one and otherwise return a ne
 matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 """
 
-from .attention import plot_attention
-from .comparison import plot_auc_bars, plot_model_scores, plot_roc_curves
-from .differential import plot_differential_attribution
-from .interpretation import (
+from ._attention import plot_attention
+from ._comparison import plot_auc_bars, plot_model_scores, plot_roc_curves
+from ._differential import plot_differential_attribution
+from ._interpretation import (
     plot_class_optimal_inputs,
     plot_mark_importance,
     plot_mark_profiles,
     plot_marks_by_bins,
     plot_position_attribution,
 )
-from .transfer import plot_transfer_matrix
+from ._transfer import plot_transfer_matrix
 
 __all__ = [
     "plot_attention",

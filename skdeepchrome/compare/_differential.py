@@ -1,0 +1,220 @@
+"""The differential task of the harness: which model best predicts the log2 fold change of
+expression between two cells from both cells' marks (DeepDiff's question)?
+
+:func:`compare_differential` is what ``compare_models(..., task="differential")`` runs:
+cross-validation over genes, every model on the same folds, ranked by Pearson r (as DeepDiff
+reports), with Spearman, R² and the up/down AUC beside it, and corrected resampled t-tests
+of the reference model against each other one. The input is a pair matrix
+(:mod:`skdeepchrome.layout`).
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from joblib import delayed
+from sklearn.model_selection import KFold
+from sklearn.utils import check_random_state
+
+from ..baselines import CEILING, DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
+from ..layout import (
+    DEFAULT_CELLS,
+    REMC_MARKS,
+    check_pair,
+    pair_marks,
+    split_pair_marks,
+    stack_cells,
+)
+from ._fitting import fit_and_predict, resolve_models
+from ._inputs import check_continuous_target
+from ._result import ComparisonResult
+from ._running import run_tasks
+from ._scoring import check_scoring, metric_values
+from ._significance import paired_fold_tests
+
+#: Models that need each cell's expression; left out of the defaults without it.
+NEEDS_CELL_EXPRESSION = ("deepchrome_difference",)
+
+
+def takes_cell_expression(model):
+    """Whether ``model`` (or a pipeline's last step) fits on ``[lfc, expression_1,
+    expression_2]`` rather than the fold change alone."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return bool(getattr(final, "takes_cell_expression", False))
+
+
+def check_pair_input(X):
+    """The pair matrix as float32 2-D and its pair mark names, from any accepted input.
+
+    ``X`` is a pair matrix (2-D with ``"{cell}:{mark}"`` names, or 3-D with ``2 * n_marks``
+    marks) or a tuple ``(X1, X2)`` of the two cells' matrices. A plain 2-D array is taken
+    as a pair of the five REMC marks when its width allows.
+    """
+    if isinstance(X, tuple):
+        if len(X) != 2:
+            raise ValueError(f"X as a tuple must be (X1, X2), the two cells; got {len(X)} "
+                             "items.")
+        X = stack_cells(*X)
+    ndim = np.ndim(X)
+    n_marks = np.shape(X)[1] if ndim == 3 else None
+    X, marks = check_pair(X)
+    if marks is None:
+        if n_marks is not None:
+            half = n_marks // 2
+            marks = pair_marks(REMC_MARKS if half == len(REMC_MARKS) else half, DEFAULT_CELLS)
+        elif X.shape[1] % (2 * len(REMC_MARKS)) == 0:
+            marks = pair_marks(REMC_MARKS, DEFAULT_CELLS)
+        else:
+            raise ValueError(
+                f"X is a plain 2-D array of {X.shape[1]} columns: its pair layout is unknown. "
+                "Pass a 3-D (n_genes, 2 * n_marks, n_bins) array, (X1, X2), or "
+                "skdeepchrome.layout.stack_cells(X1, X2, marks=...)."
+            )
+    if X.shape[1] % len(marks):
+        raise ValueError(f"X has {X.shape[1]} columns, not divisible by its {len(marks)} "
+                         "marks.")
+    return X, tuple(marks)
+
+
+def _check_cell_expression(cell_expression, n_genes):
+    if cell_expression is None:
+        return None
+    values = np.asarray(cell_expression, dtype=np.float64)
+    if values.shape != (n_genes, 2):
+        raise ValueError(f"cell_expression must be (n_genes, 2), each cell's expression; got "
+                         f"shape {values.shape} for {n_genes} genes.")
+    if not np.isfinite(values).all():
+        raise ValueError("cell_expression contains NaN or infinity.")
+    return values
+
+
+def _cv_task(name, model, X, y, train, test):
+    _, score, _, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test],
+                                                 "regression")
+    return name, score, fit_s, pred_s
+
+
+def compare_differential(
+    X,
+    y,
+    models=None,
+    cv=5,
+    scoring=None,
+    n_jobs=None,
+    random_state=None,
+    *,
+    cell_expression=None,
+    posterior=None,
+    features="bins",
+    reference="deepdiff",
+    scheduler=None,
+    verbose=1,
+):
+    """Cross-validate differential models on identical folds of genes.
+
+    Parameters
+    ----------
+    X : pair matrix or (X1, X2)
+        Both cells' raw counts for the same genes (:mod:`skdeepchrome.layout`).
+    y : array-like of shape (n_genes,)
+        The log2 fold change, first cell over second
+        (:func:`~skdeepchrome.datasets.log2_fold_change`).
+    models : None, list of str, or dict of name -> estimator, default=None
+        ``None``: :data:`~skdeepchrome.baselines.DIFFERENTIAL_MODEL_NAMES`, less
+        ``deepchrome_difference`` when ``cell_expression`` is not given.
+    cv : int or splitter, default=5
+        Shuffled ``KFold`` over genes with ``random_state``.
+    scoring : sequence of str, default=None
+        ``("pearson", "spearman", "r2", "updown_auc")``; the first ranks the models.
+    n_jobs, random_state, scheduler, verbose, features
+        As in :func:`~skdeepchrome.compare.compare_models`.
+    cell_expression : array-like of shape (n_genes, 2), optional
+        Each cell's expression in units whose difference is ``y`` (``log2(count + 1)``):
+        the auxiliary targets of ``deepdiff`` and what ``deepchrome_difference`` fits.
+    posterior : array-like of shape (n_genes,), optional
+        ``E[y | marks]`` (the simulator's ``posterior_lfc``): adds a ``ceiling`` row.
+    reference : str, default="deepdiff"
+        Tested against every other model.
+
+    Returns
+    -------
+    ComparisonResult
+        ``task`` is ``"regression"`` (what the report draws); ``info["task"]`` is
+        ``"differential"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(3.0, size=(120, 10, 10)).astype(float)
+    >>> lfc = np.log2(X[:, 3].sum(1) + 1) - np.log2(X[:, 8].sum(1) + 1)
+    >>> result = compare_differential(X, lfc, models=["ridge_difference", "ridge_concat"],
+    ...                               cv=3, random_state=0, reference="ridge_concat",
+    ...                               verbose=0)
+    >>> result.metrics, result.info["task"]
+    (['pearson', 'spearman', 'r2', 'updown_auc'], 'differential')
+    """
+    scoring = check_scoring(scoring, DIFFERENTIAL_TASK)
+    X, marks = check_pair_input(X)
+    y = check_continuous_target(y)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} genes but y has {len(y)} fold changes.")
+    cell_expression = _check_cell_expression(cell_expression, len(X))
+    if posterior is not None:
+        posterior = np.asarray(posterior, dtype=float)
+        if posterior.shape != (len(X),) or not np.isfinite(posterior).all():
+            raise ValueError("posterior must hold one finite expected fold change per gene.")
+    if models is None:
+        models = [m for m in DIFFERENTIAL_MODEL_NAMES
+                  if cell_expression is not None or m not in NEEDS_CELL_EXPRESSION]
+    rng = check_random_state(random_state)
+    fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
+                            task=DIFFERENTIAL_TASK)
+    full = None if cell_expression is None else np.column_stack([y, cell_expression])
+    missing = [n for n in models if n in NEEDS_CELL_EXPRESSION and full is None]
+    if missing:
+        raise ValueError(f"{missing} fit each cell's own expression: pass cell_expression= "
+                         "(n_genes, 2), e.g. load_roadmap_pair().cell_expression.")
+    if isinstance(cv, Integral):
+        if len(X) < cv:
+            raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
+        cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
+    folds = list(cv.split(X, y))
+    targets = {name: full if takes_cell_expression(m) and full is not None else y
+               for name, m in models.items()}
+    tasks = [delayed(_cv_task)(name, model, X, targets[name], train, test)
+             for name, model in models.items() for train, test in folds]
+    outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
+                        desc="differential cross-validation")
+    rows, predictions = [], []
+    units = [(f, fold) for _ in models for f, fold in enumerate(folds)]
+    if posterior is not None:
+        outputs = list(outputs) + [(CEILING, posterior[test], np.nan, np.nan)
+                                   for _, test in folds]
+        units += list(enumerate(folds))
+    for (name, score, fit_s, pred_s), (fold, (_, test)) in zip(outputs, units):
+        for metric, value in metric_values(y[test], score, score, scoring).items():
+            rows.append(dict(model=name, fold=fold, metric=metric, value=value,
+                             fit_seconds=fit_s, predict_seconds=pred_s))
+        predictions.append(pd.DataFrame(dict(model=name, fold=fold, gene=test,
+                                             y_true=y[test], score=score)))
+    table = pd.DataFrame(rows)
+    n_test = int(np.mean([len(test) for _, test in folds]))
+
+    tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
+    cells, cell_marks = split_pair_marks(marks)
+    info = dict(
+        protocol=f"cross-validation, log2 fold change {cells[0]} over {cells[1]}",
+        task=DIFFERENTIAL_TASK, cells=list(cells), n_genes=int(len(X)),
+        n_features=int(X.shape[1]), marks=list(cell_marks), n_folds=len(folds),
+        scoring=list(scoring), tune=False, random_state=random_state,
+        cell_expression=cell_expression is not None,
+        models={name: repr(model) for name, model in models.items()}, best_params={},
+    )
+    return ComparisonResult(table, unit="fold", tests=tests,
+                            predictions=pd.concat(predictions, ignore_index=True),
+                            reference=reference, info=info, task="regression")

@@ -1,0 +1,129 @@
+"""Running the fits of a comparison: models and grids by name, one fit, many in parallel.
+
+Every protocol (cross-validation, the paper's train / valid / test split, the real sample)
+builds a list of ``delayed`` fits and hands it to :func:`run_tasks`, which runs them through
+joblib locally or on a ``dask.distributed`` cluster, with progress and each warning once.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, PredefinedSplit, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+
+from ..baselines import CEILING, default_param_grids, make_model, model_names
+from ..estimators import TorchHistoneEstimator
+from ..layout import REMC_MARKS
+from ._inputs import continuous_score
+
+
+def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None,
+                   task="classification", bin_size=None):
+    """Turn ``models`` (None, names, or ``{name: estimator}``) into ``{name: estimator}``.
+
+    ``bin_size`` (base pairs per bin of the data, when known) reaches every named model
+    (:func:`~skdeepchrome.baselines.make_model`), so the CNN sizes its filter in base pairs.
+    """
+    if models is None:
+        models = model_names(task)
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    if isinstance(models, dict):
+        resolved = dict(models)
+    else:
+        rng = check_random_state(random_state)
+        resolved = {}
+        for name in models:
+            seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+            resolved[name] = make_model(name, features=features, marks=marks, random_state=seed,
+                                        task=task, bin_size=bin_size)
+    if not resolved:
+        raise ValueError("No models to compare.")
+    if CEILING in resolved:
+        raise ValueError(f"{CEILING!r} is reserved for the Bayes ceiling row; rename that model.")
+    return resolved
+
+
+def resolve_grids(tune, names, task="classification"):
+    """``{name: grid}`` for the models to tune (``tune`` is a bool or ``{name: grid}``)."""
+    if not tune:
+        return {}
+    grids = default_param_grids(task, models=list(names)) if tune is True else dict(tune)
+    return {name: grids[name] for name in names if name in grids}
+
+
+#: The inner model-selection score of each task.
+TUNING_SCORE = {"classification": "roc_auc", "regression": "r2"}
+
+
+def tuned(model, grid, random_state, task="classification"):
+    """Wrap ``model`` in an inner ``GridSearchCV`` (3 folds, stratified with ROC AUC for
+    classification, plain with R² for regression)."""
+    if not grid:
+        return model
+    if task == "regression":
+        inner = KFold(3, shuffle=True, random_state=random_state)
+    else:
+        inner = StratifiedKFold(3, shuffle=True, random_state=random_state)
+    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task], cv=inner, n_jobs=1,
+                        refit=True)
+
+
+def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
+    """Fit a clone; return ``(fitted, score, label, fit_seconds, predict_seconds)``.
+
+    For regression ``score`` and ``label`` are both the predictions.
+    """
+    model = clone(model)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # Convergence chatter from a baseline should not drown the report.
+        warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
+        model.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if task == "regression":
+        score = label = np.asarray(model.predict(X_test), dtype=float)
+    else:
+        score = continuous_score(model, X_test)
+        label = np.asarray(model.predict(X_test))
+    return model, score, label, fit_seconds, time.perf_counter() - start
+
+
+def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
+    """Fit ``model``; a neural final step early-stops on the given validation split.
+
+    A pipeline's earlier steps are fitted on the training genes only and applied to the
+    validation genes before they reach the network.
+    """
+    final = model[-1] if isinstance(model, Pipeline) else model
+    if not isinstance(final, TorchHistoneEstimator):
+        return model.fit(X_train, y_train)
+    if isinstance(model, Pipeline) and len(model) > 1:
+        head = model[:-1]
+        Xt = head.fit_transform(X_train, y_train)
+        final.fit(Xt, y_train, X_val=head.transform(X_valid), y_val=y_valid)
+    else:
+        final.fit(X_train, y_train, X_val=X_valid, y_val=y_valid)
+    return model
+
+
+def choose_on_valid(model, grid, X_train, y_train, X_valid, y_valid, scoring="roc_auc"):
+    """Best parameters of ``grid`` by ``scoring`` (ROC AUC) on the validation split (trained
+    on train)."""
+    X = np.concatenate([X_train, X_valid])
+    y = np.concatenate([y_train, y_valid])
+    fold = np.r_[np.full(len(X_train), -1), np.zeros(len(X_valid), dtype=int)]
+    search = GridSearchCV(model, grid, scoring=scoring, cv=PredefinedSplit(fold), refit=False,
+                          n_jobs=1)
+    return search.fit(X, y).best_params_
+
+
+def is_neural(model):
+    final = model[-1] if isinstance(model, Pipeline) else model
+    return isinstance(final, TorchHistoneEstimator)

@@ -1,0 +1,280 @@
+"""The DeepChrome paper's protocol: per epigenome, train / choose on valid / report on test.
+
+For each epigenome every model is trained on ``train``; epochs (the CNN's early stopping)
+and, with ``tune=True``, hyper-parameters are chosen on ``valid``; AUC is reported on
+``test``. Over a collection of epigenomes the summary gives mean and median AUC per model,
+wins per model, and a Wilcoxon signed-rank test of the CNN against each baseline across
+epigenomes, as in the paper's comparison over 56 REMC epigenomes.
+
+With ``task="regression"`` the same protocol regresses a continuous target (R², Pearson
+and Spearman correlation; :func:`expression_target` turns epigenomes whose splits carry
+``expression`` into such targets).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from joblib import delayed
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from ..baselines._names import CEILING, requested_model_names
+from ..datasets import RemcCollection, load_remc
+from ..exceptions import UnitFailedError
+from ..layout import REMC_MARKS
+from ._fitting import (
+    TUNING_SCORE,
+    choose_on_valid,
+    fit_with_validation,
+    resolve_grids,
+    resolve_models,
+)
+from ._inputs import (
+    SPLITS,
+    check_splits,
+    check_task,
+    continuous_score,
+)
+from ._records import RunRecord, UnitResult, describe_models, make_manifest, source_fingerprint
+from ._result import ComparisonResult
+from ._running import failure_records, failure_text, run_units
+from ._scoring import check_scoring, metric_values
+from ._significance import (
+    epigenome_tests,
+)
+from ._transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
+
+#: The epigenome a worker process loaded last, so that its next fit on the same epigenome
+#: (the next model) does not load it again: ``(key, data)``.
+_LOADED = [None, None]
+
+
+def _load(data, cache_key):
+    """Call a loader, reusing this process's last result for the same ``cache_key``."""
+    if not callable(data):
+        return data
+    if cache_key is not None and _LOADED[0] == cache_key:
+        return _LOADED[1]
+    loaded = data()
+    if cache_key is not None:
+        _LOADED[:] = [cache_key, loaded]  # one epigenome at a time: memory stays bounded
+    return loaded
+
+
+def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_state=None,
+                       features="bins", name=None, task="classification", only=None,
+                       ceiling=True, cache_key=None):
+    """The paper's protocol on one epigenome; returns the raw rows and predictions.
+
+    Prefer :func:`paper_protocol`, which also summarises and tests. This is the unit of
+    work it distributes.
+
+    Parameters
+    ----------
+    data : Bunch or callable
+        ``train``, ``valid`` and ``test`` Bunches with ``data`` and ``target`` (and
+        optionally ``posterior``, which adds the ``ceiling`` row), like
+        :func:`skdeepchrome.datasets.load_remc` returns; a callable is called to load it
+        (so a worker loads its own epigenome).
+    task : {"classification", "regression"}, default="classification"
+        Regression reads each split's ``target`` as continuous (see
+        :func:`expression_target`) and never adds a ceiling.
+    only : str, optional
+        Fit only this one of ``models`` (each still gets the seed it would get among all
+        of them): :func:`paper_protocol` makes one task per model and epigenome, so its
+        progress moves with every fit.
+    ceiling : bool, default=True
+        Add the ``ceiling`` rows when the test split carries a ``posterior``.
+    cache_key : hashable, optional
+        Reuse the epigenome this process loaded last under the same key.
+
+    Returns
+    -------
+    rows : list of dict
+    predictions : pandas.DataFrame
+    """
+    data = _load(data, cache_key)
+    task = check_task(task)
+    name = name or data.get("epigenome", "epigenome")
+    splits = check_splits(data, name, task)
+    scoring = check_scoring(scoring, task)
+    marks = tuple(data.get("marks", REMC_MARKS))
+    # An epigenome that knows its bin width (the real sample, an extraction) passes it on, so
+    # the CNN's filter keeps its width in base pairs whatever the window.
+    models = resolve_models(models, marks=marks, features=features, random_state=random_state,
+                            task=task, bin_size=data.get("bin_size"))
+    grids = resolve_grids(tune, models, task)
+    (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
+    rows, predictions = [], []
+    for model_name, model in models.items():
+        if only is not None and model_name != only:
+            continue
+        model = clone(model)
+        start = time.perf_counter()
+        if model_name in grids:
+            model.set_params(**choose_on_valid(model, grids[model_name], X_tr, y_tr, X_va, y_va,
+                                               scoring=TUNING_SCORE[task]))
+        fit_with_validation(model, X_tr, y_tr, X_va, y_va)
+        fit_s = time.perf_counter() - start
+        start = time.perf_counter()
+        if task == "regression":
+            score = label = np.asarray(model.predict(X_te), dtype=float)
+        else:
+            score = continuous_score(model, X_te)
+            label = np.asarray(model.predict(X_te))
+        pred_s = time.perf_counter() - start
+        for metric, value in metric_values(y_te, score, label, scoring).items():
+            rows.append(dict(model=model_name, epigenome=name, metric=metric, value=value,
+                             fit_seconds=fit_s, predict_seconds=pred_s))
+        predictions.append(pd.DataFrame(dict(model=model_name, epigenome=name,
+                                             gene=np.arange(len(y_te)), y_true=y_te,
+                                             score=score)))
+    posterior = data["test"].get("posterior") if task == "classification" else None
+    if posterior is not None and ceiling:
+        posterior = np.asarray(posterior, dtype=float)
+        for metric, value in metric_values(y_te, posterior, (posterior > 0.5).astype(int),
+                                           scoring).items():
+            rows.append(dict(model=CEILING, epigenome=name, metric=metric, value=value,
+                             fit_seconds=np.nan, predict_seconds=np.nan))
+        predictions.append(pd.DataFrame(dict(model=CEILING, epigenome=name,
+                                             gene=np.arange(len(y_te)), y_true=y_te,
+                                             score=posterior)))
+    empty = pd.DataFrame(columns=["model", "epigenome", "gene", "y_true", "score"])
+    return rows, pd.concat(predictions, ignore_index=True) if predictions else empty
+
+
+def _epigenome_result(unit, outputs):
+    """One epigenome's rows and predictions from its models' fits (in model order)."""
+    rows = [row for fit_rows, _ in outputs for row in fit_rows]
+    frames = [pred for _, pred in outputs if len(pred)]
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return UnitResult(rows, predictions)
+
+
+def _stable_tune(tune):
+    """``tune`` as the manifest records it: a bool, or each grid's text."""
+    if isinstance(tune, dict):
+        return {name: repr(grid) for name, grid in sorted(tune.items())}
+    return bool(tune)
+
+
+def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=None,
+                   random_state=None, features="bins", reference="deepchrome", scheduler=None,
+                   verbose=1, task="classification", record_dir=None, resume=False,
+                   keep_going=False):
+    """Run the paper's train / valid / test protocol over one or more epigenomes.
+
+    Parameters
+    ----------
+    epigenomes : Bunch, mapping of name -> Bunch or callable, or an iterable of pairs
+        One epigenome (a Bunch with ``train``, ``valid``, ``test``), or several by name. A
+        callable value is called inside the worker to load that epigenome, so only one is
+        in memory per worker (the simulator provides such loaders; the epigenomes of a
+        :func:`skdeepchrome.datasets.load_remc_collection` are read that way too).
+    models : None, list of str, or dict of name -> estimator
+        As in :func:`skdeepchrome.compare.compare_models`.
+    scoring, tune, features, reference
+        As in :func:`~skdeepchrome.compare.compare_models` (``scoring=None``: the task's
+        default metrics).
+    n_jobs : int, default=None
+        Epigenomes evaluated in parallel (joblib).
+    random_state : int or None
+        Seeds every model; the same seed gives the same table on CPU.
+    scheduler : str or distributed.Client, optional
+        Evaluate the epigenomes on a ``dask.distributed`` cluster.
+    verbose : int, default=1
+    task : {"classification", "regression"}, default="classification"
+        Regression needs a continuous ``target`` in every split (e.g. through
+        :func:`expression_target`); it is scored by R², Pearson and Spearman correlation
+        and ranked by R².
+    record_dir : str or Path, optional
+        Record each epigenome in this folder as soon as its last model is fitted (see
+        :mod:`skdeepchrome.compare._records`); an interrupted run keeps them.
+    resume : bool, default=False
+        Continue the run recorded in ``record_dir``: check that the data, models,
+        parameters, seed and package version are the recorded ones (``ValueError`` naming
+        what differs), skip the recorded epigenomes and fit the rest. The result equals an
+        uninterrupted run's (each epigenome's seeds do not depend on which ran before).
+        Without it, a record already in ``record_dir`` is replaced.
+    keep_going : bool, default=False
+        When a fit fails (an exception, or its worker process dies), leave its epigenome
+        out, list it in ``info["failures"]`` and the caveats, and finish the rest. Without
+        it the run stops with :class:`~skdeepchrome.compare._records.UnitFailedError` naming
+        the epigenome and model.
+
+    Returns
+    -------
+    ComparisonResult
+        ``unit="epigenome"``. With several epigenomes, tests are Wilcoxon signed-rank tests
+        across epigenomes; with one, a paired bootstrap of the test-set AUC (or, for
+        regression, R²) difference.
+    """
+    if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
+        epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
+    if isinstance(epigenomes, RemcCollection):
+        # Iterating would read every epigenome here; a loader per folder lets each worker
+        # read its own, one at a time.
+        epigenomes = {name: partial(load_remc, folder, marks=epigenomes.marks,
+                                    n_bins=epigenomes.n_bins)
+                      for name, folder in epigenomes.folders.items()}
+    items = list(epigenomes.items()) if hasattr(epigenomes, "items") else list(epigenomes)
+    if not items:
+        raise ValueError("No epigenomes to evaluate.")
+    names = [name for name, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Epigenome names repeat: {names}.")
+    task = check_task(task)
+    scoring = check_scoring(scoring, task)
+    seed = None if random_state is None else int(
+        check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    names_of_models = requested_model_names(models, task)
+    run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
+    # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
+    # each fit, and a worker usually fits the next model on the epigenome it has loaded.
+    # Every epigenome gets the same model seeds, whichever ran before it, so a resumed run
+    # reproduces an uninterrupted one.
+    units = {
+        name: [(model, delayed(evaluate_epigenome)(
+            source, models, scoring=scoring, tune=tune, random_state=seed, features=features,
+            name=name, task=task, only=model, ceiling=model == names_of_models[-1],
+            cache_key=(run, name)))
+            for model in names_of_models]
+        for name, source in items
+    }
+    record = None
+    if record_dir is not None:
+        manifest = make_manifest(
+            protocol="paper", data={name: source_fingerprint(source) for name, source in items},
+            models=describe_models(models),
+            parameters=dict(scoring=list(scoring), tune=_stable_tune(tune), features=features,
+                            task=task),
+            seed=random_state, units=names)
+        record = RunRecord.open(record_dir, manifest, resume=resume)
+    elif resume:
+        raise ValueError("resume=True continues the run recorded in record_dir; pass "
+                         "record_dir.")
+    try:
+        done, failed = run_units(
+            units, _epigenome_result, record=record, keep_going=keep_going, n_jobs=n_jobs,
+            scheduler=scheduler, verbose=verbose, what="epigenome",
+            desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
+    finally:
+        _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
+    if not done:
+        raise UnitFailedError(f"every epigenome failed: {failure_text(failed)}.")
+    table = pd.DataFrame([row for result in done.values() for row in result.rows])
+    predictions = pd.concat([r.predictions for r in done.values() if len(r.predictions)],
+                            ignore_index=True)
+    tests = epigenome_tests(table, predictions, reference, scoring, seed, task)
+    info = dict(protocol="train / valid / test (DeepChrome paper)", task=task, epigenomes=names,
+                scoring=list(scoring), tune=bool(tune), random_state=random_state,
+                features=features)
+    if failed:
+        info["failures"] = failure_records(failed)
+    return ComparisonResult(table, unit="epigenome", tests=tests, predictions=predictions,
+                            reference=reference, info=info, task=task)
