@@ -17,7 +17,7 @@ extras = {
 }
 extras["test"] = sorted(
     set(extras["genomics"] + extras["plot"] + extras["distributed"] + extras["skops"])
-    | {"pytest>=7", "hypothesis>=6", "ruff>=0.5", "deeptools>=3.5"}
+    | {"pytest>=7", "hypothesis>=6", "ruff>=0.5", "deeptools>=3.5", "import-linter>=2.13"}
 )
 extras["docs"] = sorted(
     set(extras["plot"] + extras["genomics"])

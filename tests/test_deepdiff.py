@@ -159,8 +159,7 @@ def test_warm_start_and_weights(pair):
 # -- interpretation across cells ----------------------------------------------------------
 
 def test_differential_attributions_add_up_and_find_the_driving_mark(pair, fitted):
-    from skdeepchrome.interpret import _differential_attributions as differential_attributions
-    from skdeepchrome.interpret import cell_mark_attribution
+    from skdeepchrome.interpret import cell_mark_attribution, differential_attributions
 
     X, _, _ = pair
     attr = differential_attributions(fitted, X[200:], n_steps=100)
@@ -180,7 +179,7 @@ def test_differential_attributions_add_up_and_find_the_driving_mark(pair, fitted
 def test_differential_attributions_need_a_differential_network(pair):
     from sklearn.linear_model import Ridge
 
-    from skdeepchrome.interpret import _differential_attributions as differential_attributions
+    from skdeepchrome.interpret import differential_attributions
 
     X, lfc, _ = pair
     with pytest.raises(TypeError, match="no gradients"):

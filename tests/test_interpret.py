@@ -18,6 +18,7 @@ from skdeepchrome.baselines import make_model
 from skdeepchrome.estimators import torch_threads
 from skdeepchrome.interpret import (
     DifferentiablePipeline,
+    attributions,
     class_optimal_input,
     input_bounds,
     mark_attribution,
@@ -25,7 +26,6 @@ from skdeepchrome.interpret import (
     mark_profiles,
     position_attribution,
 )
-from skdeepchrome.interpret import _attributions as attributions
 
 from .conftest import make_signal
 

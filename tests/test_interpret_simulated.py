@@ -17,8 +17,8 @@ from threadpoolctl import threadpool_limits
 from skdeepchrome import REMC_MARKS, DeepChromeClassifier, HistoneBinner
 from skdeepchrome.datasets import bayes_posterior, make_histone_dataset
 from skdeepchrome.estimators import torch_threads
-from skdeepchrome.interpret import _attributions as attributions
 from skdeepchrome.interpret import (
+    attributions,
     bin_centres_kb,
     class_optimal_input,
     input_bounds,

@@ -201,9 +201,9 @@ def test_posterior_matches_brute_force_monte_carlo():
     marks, cell_type, n_bins = ("H3K4me1", "H3K36me3"), "low_depth", 40
     ds = make_histone_dataset(8, marks=marks, n_bins=n_bins, cell_type=cell_type,
                               random_state=3)
-    model = simulator._build_model(marks, n_bins, cell_type, simulator.DEFAULT_N_QUAD)
+    model = simulator.build_model(marks, n_bins, cell_type, simulator.DEFAULT_N_QUAD)
     latents = simulator._draw_latents(model, 60_000, np.random.default_rng(0))
-    mu = simulator._latent_rates(model, latents).reshape(60_000, -1)
+    mu = simulator.latent_rates(model, latents).reshape(60_000, -1)
     r = np.repeat(model.dispersion, n_bins)
     p_high = ndtr((latents.activity - model.threshold) / model.expression_noise)
     checked = 0
@@ -225,7 +225,7 @@ def test_posterior_equals_enumeration_over_every_latent():
     marks, cell_type, n_bins = ("H3K4me3",), "fibroblast", 40
     ds = make_histone_dataset(4, marks=marks, n_bins=n_bins, cell_type=cell_type,
                               random_state=5)
-    model = simulator._build_model(marks, n_bins, cell_type, simulator.DEFAULT_N_QUAD)
+    model = simulator.build_model(marks, n_bins, cell_type, simulator.DEFAULT_N_QUAD)
     z = np.linspace(-8, 8, simulator.DEFAULT_N_QUAD)
     w = np.exp(-0.5 * z**2) / np.exp(-0.5 * z**2).sum()
     state, activity, log_prior, p_high = [], [], [], []
@@ -283,7 +283,7 @@ def test_extreme_counts_fall_back_to_log_space():
     X[2, 300:400] = 40.0
     p = bayes_posterior(X)
     assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
-    model = simulator._build_model(REMC_MARKS, 100, DEFAULT_CELL_TYPE, simulator.DEFAULT_N_QUAD)
+    model = simulator.build_model(REMC_MARKS, 100, DEFAULT_CELL_TYPE, simulator.DEFAULT_N_QUAD)
     np.testing.assert_allclose(simulator._posterior_log_space(model, X[2]), p[2], atol=1e-6)
 
 

@@ -63,9 +63,9 @@ def test_family_settings_stay_out_of_the_cell_type_presets():
 
 def _profile(setting, mark):
     """The mark's own shape, bin by bin, at zero jitter (peak 1 before binning)."""
-    from skdeepchrome.datasets._simulator import _build_model
+    from skdeepchrome.datasets._simulator import build_model
 
-    model = _build_model(tuple(REMC_MARKS), 100, setting, 11)
+    model = build_model(tuple(REMC_MARKS), 100, setting, 11)
     s = int(np.flatnonzero(model.jitter == 0)[0])
     return model.own_shape[s, list(model.marks).index(mark)]
 
@@ -94,9 +94,9 @@ def test_shape_settings_stretch_the_marks_profiles():
 
 
 def test_a_shape_that_reaches_a_neighbour_is_refused(monkeypatch):
-    from skdeepchrome.datasets._simulator import _build_model
+    from skdeepchrome.datasets._simulator import build_model
 
     wide = dict(P.FAMILY["deep_clean"], shape_scale={"H3K4me3": 2.0})
     monkeypatch.setitem(P.FAMILY, "too_wide", wide)
     with pytest.raises(RuntimeError, match="too_wide.*H3K4me3"):
-        _build_model(tuple(REMC_MARKS), 100, "too_wide", 11)
+        build_model(tuple(REMC_MARKS), 100, "too_wide", 11)

@@ -28,8 +28,8 @@ from sklearn.pipeline import make_pipeline
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
 from skdeepchrome.datasets import make_histone_dataset
-from skdeepchrome.interpret import _attributions as attributions
 from skdeepchrome.interpret import (
+    attributions,
     class_optimal_input,
     input_bounds,
     mark_attribution,

@@ -6,6 +6,7 @@ from ._expression import (
     log_expression,
     read_expression_table,
 )
+from ._expression_formats import detect_expression_format
 from ._fold_change import UPDOWN_THRESHOLD, log2_fold_change, updown_labels
 from ._npz import load_dataset, load_npz_dataset, save_npz_dataset
 from ._remc import (
@@ -26,9 +27,16 @@ from ._simulator import (
     cell_type_names,
     make_histone_dataset,
 )
+from ._simulator_presets import FAMILY as SIMULATOR_FAMILY
+from ._simulator_presets import FAMILY_HELD_BACK as SIMULATOR_FAMILY_HELD_BACK
+from ._simulator_presets import FAMILY_TUNING as SIMULATOR_FAMILY_TUNING
 from ._transcript_map import read_transcript_map, strip_version
 
 __all__ = [
+    "SIMULATOR_FAMILY",
+    "SIMULATOR_FAMILY_HELD_BACK",
+    "SIMULATOR_FAMILY_TUNING",
+    "detect_expression_format",
     "CELL_TYPES",
     "DEFAULT_CELL_TYPE",
     "RELEASE_SIZES",

@@ -27,15 +27,15 @@ from ..layout import feature_names, pair_marks, stack_cells
 from . import _simulator_presets as P
 from ._simulator import (
     DEFAULT_N_QUAD,
-    _as_generator,
-    _build_model,
-    _check_n_bins,
-    _check_n_quad,
-    _latent_rates,
-    _likelihood_tables,
-    _neighbour_factor,
-    _resolve_cell_type,
-    _resolve_marks,
+    as_generator,
+    build_model,
+    check_n_bins,
+    check_n_quad,
+    latent_rates,
+    likelihood_tables,
+    neighbour_factor,
+    resolve_cell_type,
+    simulated_marks,
 )
 
 __all__ = ["make_differential_dataset"]
@@ -53,14 +53,14 @@ _CHUNK = 512
 @lru_cache(maxsize=16)
 def _cell_model(marks, n_bins, cell_type, n_quad, depth):
     """The single-cell model with every read rate multiplied by ``depth``."""
-    base = _build_model(marks, n_bins, cell_type, n_quad)
+    base = build_model(marks, n_bins, cell_type, n_quad)
     if depth == 1.0:
         return base
     model = dataclasses.replace(
         base, background=base.background * depth, signal_scale=base.signal_scale * depth,
         neighbour_extra=base.neighbour_extra * depth, tables={},
     )
-    model.tables.update(_likelihood_tables(model, n_quad))
+    model.tables.update(likelihood_tables(model, n_quad))
     return model
 
 
@@ -82,7 +82,7 @@ def _cell_likelihood(model, X, node_prob):
     t = model.tables
     S, n_bins = len(model.jitter), model.n_bins
     n = len(X)
-    offset = np.log(model.jitter_prior) + _neighbour_factor(model, X)
+    offset = np.log(model.jitter_prior) + neighbour_factor(model, X)
     prod = None
     for m in range(len(model.marks)):
         ll = (X[:, m * n_bins:(m + 1) * n_bins] @ t["rung_W"][m] + t["rung_b"][m])
@@ -169,7 +169,7 @@ def _sample_cell(model, state, activity, jitter, rng):
         offset=rng.integers(D, size=n),
         level=rng.choice(L, size=n, p=model.neighbour_level_prior),
     )
-    mu = _latent_rates(model, z)
+    mu = latent_rates(model, z)
     counts = np.empty(mu.shape, dtype=np.float32)
     for m, r in enumerate(model.dispersion):
         gamma = rng.standard_gamma(r, size=mu[:, m].shape, dtype=np.float32)
@@ -184,7 +184,7 @@ def _check_pair_arguments(n_genes, cell_types, switch_fraction, depths, rho):
     if len(cell_types) != 2:
         raise ValueError(f"cell_types must name two presets (the first and the second cell), "
                          f"got {cell_types!r}.")
-    cell_types = tuple(_resolve_cell_type(c) for c in cell_types)
+    cell_types = tuple(resolve_cell_type(c) for c in cell_types)
     if not isinstance(switch_fraction, Real) or not 0 <= switch_fraction <= 1:
         raise ValueError(f"switch_fraction must be a probability in [0, 1], got "
                          f"{switch_fraction!r}.")
@@ -303,11 +303,11 @@ def make_differential_dataset(
     """
     cell_types, switch_fraction, depths, rho = _check_pair_arguments(
         n_genes, cell_types, switch_fraction, depths, activity_correlation)
-    marks = _resolve_marks(marks)
-    n_bins = _check_n_bins(n_bins)
-    n_quad = _check_n_quad(n_quad)
+    marks = simulated_marks(marks)
+    n_bins = check_n_bins(n_bins)
+    n_quad = check_n_quad(n_quad)
     models = [_cell_model(marks, n_bins, c, n_quad, d) for c, d in zip(cell_types, depths)]
-    rng = _as_generator(random_state)
+    rng = as_generator(random_state)
     n = int(n_genes)
 
     K = len(P.STATES)

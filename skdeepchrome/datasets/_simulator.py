@@ -31,8 +31,8 @@ from scipy.optimize import brentq
 from scipy.special import expit, logsumexp, ndtr
 from sklearn.utils import Bunch, check_random_state
 
-from skdeepchrome.datasets import _simulator_presets as P
-from skdeepchrome.layout import REMC_MARKS, feature_names
+from ..layout import REMC_MARKS, feature_names
+from . import _simulator_presets as P
 
 __all__ = [
     "CELL_TYPES",
@@ -225,7 +225,7 @@ class _Model:
         return self.background + amp[:, :, None] * self.own_shape[jitter_index]
 
 
-def _resolve_marks(marks):
+def simulated_marks(marks):
     if marks is None:
         return REMC_MARKS
     if isinstance(marks, Integral) and not isinstance(marks, bool):
@@ -254,7 +254,7 @@ def _preset(name):
     return CELL_TYPES[name] if name in CELL_TYPES else P.FAMILY[name]
 
 
-def _resolve_cell_type(cell_type):
+def resolve_cell_type(cell_type):
     if cell_type is None:
         return DEFAULT_CELL_TYPE
     if not isinstance(cell_type, str) or (cell_type not in CELL_TYPES
@@ -267,7 +267,7 @@ def _resolve_cell_type(cell_type):
     return cell_type
 
 
-def _check_n_bins(n_bins):
+def check_n_bins(n_bins):
     if not isinstance(n_bins, Integral) or isinstance(n_bins, bool) or n_bins < MIN_BINS:
         raise ValueError(
             f"n_bins must be an integer of at least {MIN_BINS} (bins of at most "
@@ -276,7 +276,7 @@ def _check_n_bins(n_bins):
     return int(n_bins)
 
 
-def _check_n_quad(n_quad):
+def check_n_quad(n_quad):
     if not isinstance(n_quad, Integral) or isinstance(n_quad, bool) or n_quad < 3:
         raise ValueError(f"n_quad must be an integer of at least 3, got {n_quad!r}.")
     return int(n_quad)
@@ -301,7 +301,7 @@ def _check_depth_factor(depth_factor):
 
 
 @lru_cache(maxsize=16)
-def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
+def build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     preset = _preset(cell_type)
     states = P.STATES
     n_marks = len(marks)
@@ -388,7 +388,7 @@ def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
         neighbour_rate=float(preset["neighbour_rate"]), neighbour_offsets=offsets,
         neighbour_level_prior=level_prior, neighbour_extra=neighbour_extra,
     )
-    model.tables.update(_likelihood_tables(model, n_quad))
+    model.tables.update(likelihood_tables(model, n_quad))
     # Models are cached and shared between calls, so nobody may change them.
     for value in [*vars(model).values(), *model.tables.values()]:
         for array in value if isinstance(value, (list, tuple)) else [value]:
@@ -397,7 +397,7 @@ def _build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     return model
 
 
-def _likelihood_tables(model, n_quad):
+def likelihood_tables(model, n_quad):
     """Everything the posterior needs that does not depend on the data."""
     K, S = len(model.state_prior), len(model.jitter)
     # Activity nodes: trapezoid rule on the standard normal density, which for these smooth
@@ -469,7 +469,7 @@ def _posterior(model, X):
         n = len(x)
         # The likelihood of every (jitter s, activity node q) is kept as
         # exp(offset[n, s]) * prod[n, s, q], so no logarithm over (n, s, q) is ever taken.
-        offset = np.log(model.jitter_prior) + _neighbour_factor(model, x)
+        offset = np.log(model.jitter_prior) + neighbour_factor(model, x)
         prod = None
         for m in range(len(model.marks)):
             # log p(x_m | rung, s) up to a term constant in the latents: one matrix product.
@@ -499,7 +499,7 @@ def _posterior_log_space(model, x):
     """The posterior of one gene, with every sum taken in log space (slow, never underflows)."""
     t = model.tables
     S, n_bins = len(model.jitter), model.n_bins
-    loglik = (np.log(model.jitter_prior) + _neighbour_factor(model, x[None])[0])[:, None]
+    loglik = (np.log(model.jitter_prior) + neighbour_factor(model, x[None])[0])[:, None]
     loglik = loglik + t["node_log_weight"]
     for m in range(len(model.marks)):
         ll = (x[m * n_bins : (m + 1) * n_bins] @ t["rung_W"][m] + t["rung_b"][m]).reshape(S, -1)
@@ -511,7 +511,7 @@ def _posterior_log_space(model, x):
     return float(np.exp(logsumexp(loglik + log_high) - logsumexp(loglik)))
 
 
-def _neighbour_factor(model, x):
+def neighbour_factor(model, x):
     """``log p(x | s)`` of the neighbour's bins relative to background, summed over neighbours."""
     t = model.tables
     S = len(model.jitter)
@@ -555,8 +555,8 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD, depth_
     >>> bool(np.allclose(p, data.posterior))
     True
     """
-    marks = _resolve_marks(marks)
-    cell_type = _resolve_cell_type(cell_type)
+    marks = simulated_marks(marks)
+    cell_type = resolve_cell_type(cell_type)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 3 and X.shape[1] == len(marks):
         X = X.reshape(len(X), -1)
@@ -565,8 +565,8 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD, depth_
             f"X must be 2-D with n_marks * n_bins columns (or 3-D (n_genes, n_marks, n_bins)) "
             f"for the {len(marks)} marks {list(marks)}, got shape {X.shape}."
         )
-    n_quad = _check_n_quad(n_quad)
-    model = _build_model(marks, _check_n_bins(X.shape[1] // len(marks)), cell_type, n_quad,
+    n_quad = check_n_quad(n_quad)
+    model = build_model(marks, check_n_bins(X.shape[1] // len(marks)), cell_type, n_quad,
                          _check_depth_factor(depth_factor))
     if X.size and (np.any(X < 0) or not np.all(np.isfinite(X))):
         raise ValueError("X must hold finite, non-negative read counts.")
@@ -574,7 +574,7 @@ def bayes_posterior(X, *, marks=5, cell_type=None, n_quad=DEFAULT_N_QUAD, depth_
 
 
 # --------------------------------------------------------------------------- sampling
-def _as_generator(random_state):
+def as_generator(random_state):
     if isinstance(random_state, np.random.Generator):
         return random_state
     seed = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=4)
@@ -601,7 +601,7 @@ def _draw_latents(model, n_genes, rng):
     )
 
 
-def _latent_rates(model, z):
+def latent_rates(model, z):
     """Mean reads ``(N, n_marks, n_bins)`` given the latents ``z`` of :func:`_draw_latents`."""
     mu = model.rates(z.rung, z.jitter)
     nb = z.has_neighbour
@@ -611,7 +611,7 @@ def _latent_rates(model, z):
 
 def _sample(model, n_genes, rng):
     z = _draw_latents(model, n_genes, rng)
-    mu = _latent_rates(model, z)
+    mu = latent_rates(model, z)
     counts = np.empty(mu.shape, dtype=np.float32)
     for m, r in enumerate(model.dispersion):
         # Gamma-Poisson: a negative binomial with mean mu and size r.
@@ -775,12 +775,12 @@ def make_histone_dataset(
     """
     if not isinstance(n_genes, Integral) or isinstance(n_genes, bool) or n_genes < 1:
         raise ValueError(f"n_genes must be a positive integer, got {n_genes!r}.")
-    marks = _resolve_marks(marks)
-    n_bins = _check_n_bins(n_bins)
-    cell_type = _resolve_cell_type(cell_type)
-    model = _build_model(marks, n_bins, cell_type, _check_n_quad(n_quad),
+    marks = simulated_marks(marks)
+    n_bins = check_n_bins(n_bins)
+    cell_type = resolve_cell_type(cell_type)
+    model = build_model(marks, n_bins, cell_type, check_n_quad(n_quad),
                          _check_depth_factor(depth_factor))
-    rng = _as_generator(random_state)
+    rng = as_generator(random_state)
 
     sim = _sample(model, int(n_genes), rng)
     if return_X_y:

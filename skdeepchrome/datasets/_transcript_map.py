@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..genome._annotation import _parse_gtf_attributes
+from ..genome._annotation import parse_gtf_attributes
 from ._expression_formats import open_table, separator, split_fields
 
 __all__ = ["read_transcript_map"]
@@ -87,7 +87,7 @@ def _from_gtf(path, feature):
             if fields[2] != feature:
                 seen_features.add(fields[2])
                 continue
-            attributes = _parse_gtf_attributes(fields[8])
+            attributes = parse_gtf_attributes(fields[8])
             tx, gene = attributes.get("transcript_id"), attributes.get("gene_id")
             if not tx or not gene:
                 raise ValueError(f"{path}, line {lineno}: the {feature} record lacks a "

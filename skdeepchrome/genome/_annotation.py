@@ -184,7 +184,7 @@ def _sniff_format(path):
     )
 
 
-def _parse_gtf_attributes(text):
+def parse_gtf_attributes(text):
     attributes = {}
     for match in _GTF_ATTRIBUTE.finditer(text):
         key = match.group(1)
@@ -217,7 +217,7 @@ def _row_id(attributes, fmt, id_attribute):
 
 
 def _read_gff(path, fmt, feature, gene_types, id_attribute):
-    parse = _parse_gtf_attributes if fmt == "gtf" else _parse_gff3_attributes
+    parse = parse_gtf_attributes if fmt == "gtf" else _parse_gff3_attributes
     type_keys = _GTF_TYPE_KEYS if fmt == "gtf" else _GFF3_TYPE_KEYS
     kind = fmt.upper()
     rows, seen = [], set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from joblib import Parallel, delayed
+from tqdm.auto import tqdm
 
 
 def run_tasks(function, tasks, *, n_jobs=None, progress=True, desc="windows"):
@@ -29,8 +30,6 @@ def run_tasks(function, tasks, *, n_jobs=None, progress=True, desc="windows"):
     >>> run_tasks(pow, [(2, 3), (3, 2)], progress=False)
     [8, 9]
     """
-    from tqdm.auto import tqdm
-
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(function)(*task) for task in tasks
     )

@@ -10,6 +10,8 @@ SciPy, builtins) or in :data:`TRUSTED`. skops is an optional dependency
 
 from __future__ import annotations
 
+from sklearn.utils.validation import check_is_fitted
+
 #: Types beyond skops's defaults that the baselines of
 #: :func:`skdeepchrome.baselines.make_model` are made of.
 TRUSTED = (
@@ -39,8 +41,6 @@ def untrusted(data):
 
 def dump(estimator):
     """``(description, blob)`` for ``estimator``, or a TypeError saying why it cannot be."""
-    from sklearn.utils.validation import check_is_fitted
-
     try:
         sio = _skops_io("saving a scikit-learn model")
     except ImportError as exc:
