@@ -43,6 +43,7 @@ from ._names import (  # noqa: F401  (re-exported: their historical home)
 )
 from ._pair_models import make_differential_model
 
+#: Feature settings of the tabular baselines: every bin of every mark, or one mean per mark.
 FEATURE_SETTINGS = ("bins", "marks")
 
 #: The recommended network's training, beyond the paper's architecture: five members

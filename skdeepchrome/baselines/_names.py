@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import difflib
 
-#: Models a classification comparison runs by default, in report order (the CNN first).
 #: The Bayes ceiling's row in every table: the best any model could score (simulated data).
 CEILING = "ceiling"
+#: Models a classification comparison runs by default, in report order (the CNN first).
 MODEL_NAMES = ("deepchrome", "svm", "random_forest", "logistic", "gradient_boosting")
+#: The baselines of a classification comparison: every default model but the CNN.
 BASELINE_NAMES = MODEL_NAMES[1:]
 #: Classification models :func:`~skdeepchrome.baselines.make_model` knows but a comparison
 #: runs only when named: the CNN with the paper's kernel and pool in bins at any
@@ -22,6 +23,7 @@ OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome")
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
 #: Regression models run only when named.
 OPTIONAL_REGRESSION_MODEL_NAMES = ("deepchrome_paper",)
+#: The single-cell tasks: high / low expression, or continuous (log1p) expression.
 TASKS = ("classification", "regression")
 #: The differential task (two cells, the log2 fold change): run by
 #: :func:`skdeepchrome.compare.compare_models` only, not by the single-epigenome protocols,

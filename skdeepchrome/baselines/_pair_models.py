@@ -3,12 +3,12 @@
 Every model is a ``Pipeline`` over the pair matrix (:mod:`skdeepchrome.layout`) that
 starts with a :class:`~skdeepchrome.HistoneBinner` of all the pair's marks (``log1p``):
 
-- ``"deepdiff"``: :class:`~skdeepchrome.estimators._deepdiff.DeepDiffRegressor`, DeepDiff's
+- ``"deepdiff"``: :class:`~skdeepchrome.estimators.DeepDiffRegressor`, DeepDiff's
   design (difference and concatenation of the two cells' representations, each cell's
   expression as an auxiliary task);
 - ``"deepchrome_difference"``: a DeepChrome regressor per cell on its own expression, the
   prediction their difference
-  (:class:`~skdeepchrome.estimators._cellwise_difference.CellwiseDifferenceRegressor`);
+  (:class:`~skdeepchrome.estimators.CellwiseDifferenceRegressor`);
   it needs each cell's expression, so the comparison runs it only when given;
 - ``"{ridge,random_forest,gradient_boosting}_difference"``: the tabular regressor on the
   first cell's binned ``log1p`` signal minus the second's
@@ -33,8 +33,10 @@ from ..layout import DEFAULT_CELLS, pair_marks, split_pair_marks
 from ..preprocessing import CellDifference, HistoneBinner
 from ._names import DIFFERENTIAL_MODEL_NAMES
 
-#: The tabular regressors and the two ways of giving them a pair.
+#: The tabular regressors of the differential task.
 TABULAR = ("ridge", "random_forest", "gradient_boosting")
+#: The two ways a tabular regressor reads a pair: the difference of the cells' features, or
+#: both cells' features side by side.
 PAIR_SETTINGS = ("difference", "concat")
 
 

@@ -28,7 +28,7 @@ def read_expression_table(path, epigenome=None, gene_column=None, *, column=None
     path : str or path-like
         An expression table (``.gz`` allowed), in any layout listed under ``format``,
         detected from its first lines
-        (:func:`~skdeepchrome.datasets._expression_formats.detect_expression_format`):
+        (:func:`~skdeepchrome.datasets.detect_expression_format`):
         Roadmap's ``57epigenomes.RPKM.pc`` / ``.N.pc`` (``gene_id`` then one column per
         epigenome; a trailing tab on every data row is tolerated), a headerless
         ``gene,value`` table (DeepDiffChrome's ``Cell*.expr.csv``), Salmon ``quant.sf``,

@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["UPDOWN_THRESHOLD", "log2_fold_change", "updown_labels"]
 
-#: |log2 fold change| at or above which a gene is called up or down (a two-fold change).
+#: Absolute log2 fold change at or above which a gene is called up or down (a two-fold change).
 UPDOWN_THRESHOLD = 1.0
 
 

@@ -38,7 +38,7 @@ def load_roadmap_pair(pair=DEEPDIFF_PAIR, *, fold_change_of="counts", window=Non
         5 * n_bins)``, marks ``"E123:H3K27me3", ...``; ``target``: the log2 fold change;
         ``cell_expression``: ``(600, 2)`` ``log2(value + 1)`` of each cell (so
         ``target == cell_expression[:, 0] - cell_expression[:, 1]``), the auxiliary
-        targets of :class:`~skdeepchrome.estimators._deepdiff.DeepDiffRegressor`;
+        targets of :class:`~skdeepchrome.estimators.DeepDiffRegressor`;
         ``counts`` and ``rpkm`` ``(600, 2)``; ``cells``; ``marks`` (the pair's);
         ``cell_marks``; ``n_bins``; ``gene_ids``; ``symbols``; ``strand``; ``split``;
         ``feature_names``; ``fold_change_of``; ``DESCR``.

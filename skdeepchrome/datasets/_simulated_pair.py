@@ -276,7 +276,7 @@ def make_differential_dataset(
             ``pearsonr(lfc, posterior_lfc)`` and the R² of ``posterior_lfc``.
         cell_expression : ndarray of shape (n_genes, 2)
             ``log2(RPKM + 1)`` per cell (``lfc`` is their difference): the auxiliary
-            targets of :class:`~skdeepchrome.estimators._deepdiff.DeepDiffRegressor`.
+            targets of :class:`~skdeepchrome.estimators.DeepDiffRegressor`.
         posterior_cell_expression : ndarray of shape (n_genes, 2)
             Each cell's ``E[log2(RPKM + 1) | both cells' counts]``.
         expression : ndarray of shape (n_genes, 2)

@@ -4,7 +4,7 @@
 state, transcription and ChIP-seq read counts, and returns with them each gene's exact
 Bayes probability of high expression, so any classifier can be scored against the ceiling
 ``roc_auc_score(target, posterior)``. The model's numbers and the cell-type presets live in
-:mod:`skdeepchrome.datasets._simulator_presets`.
+``skdeepchrome/datasets/_simulator_presets.py``.
 
 Typical figures (``benchmarks/bench_simulator.py``: train and test splits of 6,601 genes;
 test ROC AUC; logistic regression on standardised log1p counts, a 500-tree random forest):
@@ -644,7 +644,7 @@ def make_histone_dataset(
     ranges from about 0.82 (``"tissue"``) to 0.90 (``"blood"``).
 
     **Generative model.** Every number below lives in
-    :mod:`skdeepchrome.datasets._simulator_presets` (the preset's keys in quotes).
+    ``skdeepchrome/datasets/_simulator_presets.py`` (the preset's keys in quotes).
     Positions ``u`` are bp from the gene's true TSS, 5'->3'; rates are reads per 100 bp at
     depth 1 and scale with the bin width. Genes are independent; for each:
 
@@ -712,7 +712,7 @@ def make_histone_dataset(
     cell_type : str, default=None
         A preset name from :data:`CELL_TYPES` (see :func:`cell_type_names`); ``None`` is
         :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``). A setting of the simulator family,
-        ``skdeepchrome.datasets._simulator_presets.FAMILY`` (depth, dispersion, TSS
+        ``skdeepchrome.datasets.SIMULATOR_FAMILY`` (depth, dispersion, TSS
         jitter, distal peaks and mark strengths varied; see
         ``benchmarks/bench_simulator_family.py``), is accepted too, its posterior as exact.
     random_state : int, RandomState instance, Generator or None, default=None

@@ -100,7 +100,7 @@ class DeepDiffRegressor(TorchHistoneRegressor):
 
     See Also
     --------
-    skdeepchrome.estimators._cellwise_difference.CellwiseDifferenceRegressor : two
+    CellwiseDifferenceRegressor : two
         single-cell regressors and their difference, the reference model.
     skdeepchrome.datasets.log2_fold_change : DeepDiff's target.
 

@@ -63,7 +63,7 @@ default="adam"
         Seeds weight initialisation, shuffling, dropout and the validation split; the same
         seed gives the same model on CPU, in a plain call or in any joblib or dask backend
         (fits running in threads of one process take turns with torch's process-wide
-        state; see ``skdeepchrome.estimators._threads``).
+        state; see :func:`skdeepchrome.estimators.torch_threads`).
     verbose : int, default=0
         ``1`` prints skorch's per-epoch table.
     callbacks : list of skorch callbacks or (name, callback) pairs, default=None

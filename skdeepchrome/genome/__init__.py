@@ -9,7 +9,7 @@ data counted as zero. :func:`read_tss` reads a GTF, GFF3 or BED6 annotation;
 
 pyBigWig and pysam (the ``genomics`` extra) are imported only when a track is read; the
 names below are imported on first use (PEP 562), so ``skdeepchrome extract --help`` and
-the option lists of :mod:`skdeepchrome.genome._vocabulary` need neither pandas nor
+the option lists :data:`MODES` and :data:`STATISTICS` need neither pandas nor
 scikit-learn.
 """
 

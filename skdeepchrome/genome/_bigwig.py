@@ -76,7 +76,7 @@ def extract_signal(tss, tracks, flank=5000, bin_size=100, statistic="mean", n_jo
 
     Notes
     -----
-    Windows follow :mod:`skdeepchrome.genome._windows`: the TSS base starts bin
+    Windows are centred on the TSS: the TSS base starts bin
     ``n_bins // 2``; minus-strand windows are reversed. The result equals deeptools'
     ``computeMatrix reference-point --referencePoint TSS -b flank -a flank
     --binSize bin_size --averageTypeBins statistic --missingDataAsZero`` run on a BED6

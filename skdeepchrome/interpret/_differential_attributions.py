@@ -1,10 +1,10 @@
 """Attributions of a differential model: which marks, where, in which cell, drive the
 predicted fold change.
 
-The same machinery as :func:`~skdeepchrome.interpret._attributions` (integrated gradients
+The same machinery as :func:`~skdeepchrome.interpret.attributions` (integrated gradients
 with a quadrature adapted to ``log1p`` binners, saliency, gradients), differentiating the
 predicted log2 fold change of a fitted
-:class:`~skdeepchrome.estimators._deepdiff.DeepDiffRegressor` pipeline with respect to its
+:class:`~skdeepchrome.estimators.DeepDiffRegressor` pipeline with respect to its
 input, both cells' read counts. Positive attribution pushes the prediction toward higher
 expression in the first cell than in the second.
 """
@@ -57,7 +57,7 @@ def differential_attributions(estimator, X, method="integrated_gradients", *, ba
     X : pair matrix
         The genes to explain, in the estimator's input layout (both cells' counts).
     method : {"integrated_gradients", "saliency", "gradient", "input_x_gradient"}
-        As in :func:`~skdeepchrome.interpret._attributions`; integrated gradients add up to
+        As in :func:`~skdeepchrome.interpret.attributions`; integrated gradients add up to
         ``prediction(x) - prediction(baseline)`` (up to the quadrature error).
     baseline : float or array-like, default=None
         Integrated gradients' reference; ``None``: no reads in either cell.

@@ -26,6 +26,7 @@ import numpy as np
 from ..exceptions import ModelFileError
 from ._values import ARRAY_KINDS
 
+#: The ``format`` field of every model file's header.
 FORMAT_NAME = "skdeepchrome-model"
 #: Bump when a reader of the previous version could not rebuild the new files.
 FORMAT_VERSION = 1

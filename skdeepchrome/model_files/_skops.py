@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from sklearn.utils.validation import check_is_fitted
 
+from ..preprocessing import HistoneBinner
+
 #: Types beyond skops's defaults that the baselines of
-#: :func:`skdeepchrome.baselines.make_model` are made of.
+#: :func:`skdeepchrome.baselines.make_model` are made of. skops names a type by the module
+#: that defines it, so the binner is named from the class itself (it moved once already).
 TRUSTED = (
-    "skdeepchrome.preprocessing.HistoneBinner",
+    f"{HistoneBinner.__module__}.{HistoneBinner.__qualname__}",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )
