@@ -116,18 +116,26 @@ def _add_public_aliases(app, env):
 
 
 def _doc_comment(face_name, attr, value):
-    """The ``#:`` comment of ``attr`` in the private module of ``face_name`` that defines it."""
+    """The ``#:`` comment of ``value`` in the private module of ``face_name`` defining it.
+
+    The face may export it under another name (``from ._presets import FAMILY as
+    SIMULATOR_FAMILY``): a comment on any name bound to the same object counts, its own
+    name first.
+    """
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith(face_name + "._"):
-            continue
-        if getattr(module, attr, _MISSING) is not value:
             continue
         try:
             docs = ModuleAnalyzer.for_module(name).find_attr_docs()
         except Exception:  # noqa: BLE001 (no source: nothing to borrow)
             continue
-        if ("", attr) in docs:
-            return list(docs[("", attr)])
+        commented = [key[1] for key in docs if key[0] == ""]
+        if isinstance(value, (bool, int, float, str, bytes, tuple)):
+            # equal constants of one module may be one object: only the name itself counts
+            commented = [n for n in commented if n == attr]
+        for candidate in sorted(commented, key=lambda n: n != attr):
+            if getattr(module, candidate, _MISSING) is value:
+                return list(docs[("", candidate)])
     return None
 
 
