@@ -22,8 +22,12 @@ import numpy as np
 import torch
 
 from skdeepchrome import DeepChromeClassifier
+from skdeepchrome.estimators import torch_threads
+
+# Private on purpose: this benchmark measures the estimators' internal choices (the number
+# of genes below which a prediction runs on one thread, the thread budget of a fit).
 from skdeepchrome.estimators._base import SMALL_PREDICTION
-from skdeepchrome.estimators._threads import thread_budget, torch_threads
+from skdeepchrome.estimators._threads import thread_budget
 
 N_MARKS, N_BINS = 5, 100
 

@@ -1,8 +1,9 @@
 """The recommended CNN on a family of simulator settings: ceiling, every model, the gap.
 
-Each setting of :data:`skdeepchrome.datasets._simulator_presets.FAMILY` varies the
-default preset (depth, per-bin dispersion, TSS jitter, distal peaks, mark strengths), the
-Bayes ceiling still exact. The split of settings was committed before any default was
+Each setting of the simulator family (a ``cell_type`` of
+:func:`skdeepchrome.datasets.make_histone_dataset`) varies the default preset (depth,
+per-bin dispersion, TSS jitter, distal peaks, mark strengths), the Bayes ceiling still
+exact. The split of settings was committed before any default was
 chosen on them: ``FAMILY_TUNING`` may guide defaults, ``FAMILY_HELD_BACK`` is reported
 apart and was never looked at while choosing them. The recommended pipeline's training
 (``skdeepchrome.baselines.RECOMMENDED_NETWORK``: five members averaged, hidden dropout,
@@ -40,6 +41,9 @@ from sklearn.utils import Bunch
 
 from skdeepchrome.baselines import BASELINE_NAMES
 from skdeepchrome.compare import paper_protocol
+
+# Private on purpose: the family's settings and their tuning / held-back split have no
+# public name in skdeepchrome.datasets (yet); this benchmark is what reads the split.
 from skdeepchrome.datasets import _simulator_presets as P
 from skdeepchrome.datasets import make_histone_dataset
 

@@ -36,6 +36,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "skdc_generated",
+    "skdc_faces",
 ]
 
 templates_path = ["_templates"]

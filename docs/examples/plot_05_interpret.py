@@ -96,7 +96,7 @@ fig_attr = plot_position_attribution(position_attribution(attr), test.marks,
 # ---------------
 # Shuffling one mark's whole profile across genes breaks its link to expression; the
 # drop in ROC AUC measures how much the model relies on it. Unlike the gradients this
-# works for any model, e.g. the baselines of :mod:`skdeepchrome.baselines._models`.
+# works for any model, e.g. the baselines of :mod:`skdeepchrome.baselines`.
 importance = mark_importance(model, test.data, test.target, method="permutation",
                              n_repeats=3, random_state=0)
 print(importance.round(4).to_string(index=False))

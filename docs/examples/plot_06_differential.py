@@ -6,7 +6,7 @@ DeepDiff (Sekhon, Singh & Qi, Bioinformatics 2018) asks which genes change expre
 between two cell types, and why, from both cells' histone marks. The package ships
 DeepDiff's own sample pair, the same 600 genes in K562 (E123) and H1 (E003), with each
 gene's log2 fold change ``log2((count_E123 + 1) / (count_E003 + 1))`` of Roadmap's raw
-RNA-seq counts. Here a :class:`~skdeepchrome.estimators._deepdiff.DeepDiffRegressor`
+RNA-seq counts. Here a :class:`~skdeepchrome.estimators.DeepDiffRegressor`
 learns the fold change on 400 genes, is scored on the 200 others, and integrated
 gradients show which marks, where and in which cell, drive its predictions.
 """
