@@ -41,11 +41,12 @@ from sklearn.utils import Bunch
 
 from skdeepchrome.baselines import BASELINE_NAMES
 from skdeepchrome.compare import paper_protocol
-
-# Private on purpose: the family's settings and their tuning / held-back split have no
-# public name in skdeepchrome.datasets (yet); this benchmark is what reads the split.
-from skdeepchrome.datasets import _simulator_presets as P
-from skdeepchrome.datasets import make_histone_dataset
+from skdeepchrome.datasets import (
+    SIMULATOR_FAMILY,
+    SIMULATOR_FAMILY_HELD_BACK,
+    SIMULATOR_FAMILY_TUNING,
+    make_histone_dataset,
+)
 
 MODELS = ("deepchrome", *BASELINE_NAMES)
 
@@ -112,8 +113,8 @@ def main():
                         help="draws per setting; the table holds their means")
     args = parser.parse_args()
     sizes = tuple(int(n) for n in args.sizes.split(","))
-    chosen = {"all": list(P.FAMILY), "tuning": list(P.FAMILY_TUNING),
-              "held_back": list(P.FAMILY_HELD_BACK)}.get(args.settings)
+    chosen = {"all": list(SIMULATOR_FAMILY), "tuning": list(SIMULATOR_FAMILY_TUNING),
+              "held_back": list(SIMULATOR_FAMILY_HELD_BACK)}.get(args.settings)
     chosen = chosen or [s for s in args.settings.split(",") if s]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}; "
@@ -133,9 +134,9 @@ def main():
                   flush=True)
         rows[setting] = (setting, runs)
     show("Tuning half (may guide defaults)",
-         [rows[s] for s in P.FAMILY_TUNING if s in rows])
+         [rows[s] for s in SIMULATOR_FAMILY_TUNING if s in rows])
     show("Held-back half (never looked at while choosing defaults)",
-         [rows[s] for s in P.FAMILY_HELD_BACK if s in rows])
+         [rows[s] for s in SIMULATOR_FAMILY_HELD_BACK if s in rows])
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def public_modules():
         if any(p.startswith("_") for p in parts) or parts[0] == "cli":
             continue
         names.append(info.name)
-    return {name: importlib.import_module(name) for name in names}
+    modules = {name: importlib.import_module(name) for name in names}
+    # Old paths kept for one release (skdeepchrome._moved.forwarding) are not documented.
+    return {name: module for name, module in modules.items() if not hasattr(module, "MOVED")}
 
 
 def parse_api_reference(text):
