@@ -35,6 +35,8 @@ import numpy as np
 REMC_MARKS = ("H3K27me3", "H3K36me3", "H3K4me1", "H3K4me3", "H3K9me3")
 #: Bins per mark in the release: 100 bins of 100 bp over TSS +/- 5 kb.
 REMC_N_BINS = 100
+#: Base pairs per bin in the release.
+REMC_BIN_SIZE = 100
 
 
 def resolve_marks(marks, n_features=None):
@@ -96,25 +98,40 @@ def feature_names(marks, n_bins):
 
 
 class HistoneMatrix(np.ndarray):
-    """A mark-major 2-D array that remembers its ``marks`` and ``n_bins``.
+    """A mark-major 2-D array that remembers its ``marks``, ``n_bins`` and ``bin_size``.
 
-    It is an ordinary ``ndarray`` in every respect; the two attributes only let the next
-    step of a pipeline recover the layout without being told. Row selections and
-    element-wise operations keep them; anything that changes the number of columns drops
-    them (they become ``None``).
+    It is an ordinary ``ndarray`` in every respect; the attributes only let the next step
+    of a pipeline recover the layout without being told: the marks in column-block order,
+    the bins per mark, and the base pairs per bin when known (so a network sizes its filter
+    in base pairs, whatever the resolution). Row selections and element-wise operations
+    keep them; anything that changes the number of columns drops them (they become
+    ``None``).
+
+    Parameters
+    ----------
+    array : array-like of shape (n_genes, len(marks) * n_bins)
+    marks : sequence of str
+    n_bins : int
+    bin_size : float, optional
+        Base pairs per bin; ``None`` when unknown.
 
     Examples
     --------
     >>> import numpy as np
-    >>> X = HistoneMatrix(np.zeros((3, 4)), marks=("H3K4me3", "H3K27me3"), n_bins=2)
-    >>> X[1:].marks, np.log1p(X).n_bins, X[:, :2].marks
-    (('H3K4me3', 'H3K27me3'), 2, None)
+    >>> X = HistoneMatrix(np.zeros((3, 4)), marks=("H3K4me3", "H3K27me3"), n_bins=2,
+    ...                   bin_size=500)
+    >>> X[1:].marks, np.log1p(X).n_bins, X[:2].bin_size, X[:, :2].marks
+    (('H3K4me3', 'H3K27me3'), 2, 500.0, None)
     """
 
-    def __new__(cls, array, marks, n_bins):
+    def __new__(cls, array, marks, n_bins, bin_size=None):
         obj = np.asarray(array).view(cls)
         obj.marks = tuple(marks)
         obj.n_bins = int(n_bins)
+        obj.bin_size = None if bin_size is None else float(bin_size)
+        if obj.bin_size is not None and not (np.isfinite(obj.bin_size) and obj.bin_size > 0):
+            raise ValueError(f"bin_size must be a positive number of base pairs, got "
+                             f"{bin_size!r}.")
         if obj.ndim != 2 or obj.shape[1] != len(obj.marks) * obj.n_bins:
             raise ValueError(
                 f"A HistoneMatrix of {len(obj.marks)} marks x {n_bins} bins needs shape "
@@ -125,18 +142,38 @@ class HistoneMatrix(np.ndarray):
     def __array_finalize__(self, obj):
         marks = getattr(obj, "marks", None)
         n_bins = getattr(obj, "n_bins", None)
+        bin_size = getattr(obj, "bin_size", None)
         if marks is None or self.ndim != 2 or self.shape[1] != len(marks) * n_bins:
-            marks = n_bins = None
+            marks = n_bins = bin_size = None
         self.marks = marks
         self.n_bins = n_bins
+        self.bin_size = bin_size
 
     def __reduce__(self):
         constructor, args, state = super().__reduce__()
-        return constructor, args, (state, self.marks, self.n_bins)
+        return constructor, args, (state, self.marks, self.n_bins, self.bin_size)
 
     def __setstate__(self, state):
-        array_state, self.marks, self.n_bins = state
+        # Pickles of earlier versions hold no bin width.
+        array_state, self.marks, self.n_bins, *rest = state
+        self.bin_size = rest[0] if rest else None
         super().__setstate__(array_state)
+
+
+def infer_bin_size(X):
+    """Base pairs per bin carried by ``X`` (a :class:`HistoneMatrix`), or ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> infer_bin_size(HistoneMatrix(np.zeros((1, 4)), ["A", "B"], 2, bin_size=250))
+    250.0
+    >>> infer_bin_size(np.zeros((1, 4))) is None
+    True
+    """
+    if getattr(X, "marks", None) is None or getattr(X, "n_bins", None) is None:
+        return None
+    return getattr(X, "bin_size", None)
 
 
 def infer_marks(X):

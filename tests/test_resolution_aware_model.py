@@ -73,9 +73,13 @@ def test_the_harness_passes_a_known_bin_width_to_the_named_cnn():
     from skdeepchrome.compare._fitting import resolve_models
 
     models = resolve_models(["deepchrome", "deepchrome_paper", "logistic"], bin_size=250)
-    assert models["deepchrome"].named_steps["model"].bin_size == 250
+    # The width reaches the pipeline's binner, whose output carries it to the network.
+    assert models["deepchrome"].named_steps["binner"].bin_size == 250
     assert models["deepchrome_paper"].named_steps["model"].kernel_size == 10
-    assert resolve_models(["deepchrome"])["deepchrome"].named_steps["model"].bin_size is None
+    assert resolve_models(["deepchrome"])["deepchrome"].named_steps["binner"].bin_size is None
+    X, y = make_signal(60, seed=0)
+    cnn = models["deepchrome"].set_params(model__max_epochs=1, model__n_members=1).fit(X, y)
+    assert cnn.named_steps["model"].bin_width_ == 250
 
 
 def test_the_paper_protocol_reads_the_bin_width_an_epigenome_carries(monkeypatch):

@@ -99,9 +99,12 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         ``"differential"``: the models of two cells' pair matrix, see
         :func:`skdeepchrome.baselines.make_differential_model`.
     bin_size : float, default=None
-        Base pairs per bin of the input, from which ``"deepchrome"`` sizes its filter and
-        pooling (``DeepChromeClassifier(bin_size=...)``); ``None`` takes the input to span
-        the paper's TSS +/- 5 kb, exact for any binning of that window.
+        Base pairs per bin of the input, for input that does not carry it (a plain array):
+        it reaches the ``"deepchrome"`` pipeline's binner, whose output carries the width
+        on to the network, which sizes its filter and pooling in base pairs. ``None`` reads
+        the width from the input (:class:`~skdeepchrome.layout.HistoneMatrix`, as the
+        package's loaders return); failing that, the network takes the input to span the
+        paper's TSS +/- 5 kb and says so when that is a guess.
 
     Returns
     -------
@@ -138,8 +141,7 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         )
     if name in ("deepchrome", "deepchrome_paper", "attentivechrome"):
         recommended = name == "deepchrome"
-        settings = ({"bin_size": bin_size, **RECOMMENDED_NETWORK} if recommended
-                    else {"kernel_size": 10, "pool_size": 5})
+        settings = RECOMMENDED_NETWORK if recommended else {"kernel_size": 10, "pool_size": 5}
         if name == "attentivechrome":
             network = AttentiveChromeClassifier(random_state=random_state)
         elif task == "regression":
@@ -147,7 +149,8 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         else:
             network = DeepChromeClassifier(random_state=random_state, **settings)
         return Pipeline([
-            ("binner", HistoneBinner(marks, scale="log1p", standardize=recommended)),
+            ("binner", HistoneBinner(marks, scale="log1p", standardize=recommended,
+                                     bin_size=bin_size if recommended else None)),
             ("model", network),
         ])
     binner = _binner(features, marks)

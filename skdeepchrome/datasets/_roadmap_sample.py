@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..layout import feature_names
+from ..layout import HistoneMatrix, feature_names
 
 __all__ = ["load_roadmap_sample", "roadmap_sample_epigenomes"]
 
@@ -117,7 +117,8 @@ def load_roadmap_sample(epigenome=None, *, return_X_y=False, as_frame=False, win
     counts = arrays[f"counts_{epigenome}"][:, :, crop]
     marks = tuple(arrays["marks"].tolist())
     n_genes, n_marks, n_bins = counts.shape
-    data = counts.astype(np.float32).reshape(n_genes, n_marks * n_bins)
+    data = HistoneMatrix(counts.astype(np.float32).reshape(n_genes, n_marks * n_bins), marks,
+                         n_bins, bin_size=bin_size)
     target = arrays[f"target_{epigenome}"].astype(np.int64)
     rpkm = arrays[f"rpkm_{epigenome}"]
     names = feature_names(marks, n_bins)

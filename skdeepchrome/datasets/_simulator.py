@@ -31,7 +31,7 @@ from scipy.optimize import brentq
 from scipy.special import expit, logsumexp, ndtr
 from sklearn.utils import Bunch, check_random_state
 
-from ..layout import REMC_MARKS, feature_names
+from ..layout import REMC_MARKS, HistoneMatrix, feature_names
 from . import _simulator_presets as P
 
 __all__ = [
@@ -783,11 +783,13 @@ def make_histone_dataset(
     rng = as_generator(random_state)
 
     sim = _sample(model, int(n_genes), rng)
+    # The counts carry their layout, bin width included, to whatever reads them next.
+    counts = HistoneMatrix(sim.counts, marks, n_bins, bin_size=2 * FLANK / n_bins)
     if return_X_y:
-        return sim.counts, sim.target
+        return counts, sim.target
     width = max(6, len(str(n_genes)))
     return Bunch(
-        data=sim.counts,
+        data=counts,
         target=sim.target,
         posterior=_posterior(model, sim.counts),
         expression=np.log1p(np.exp(sim.log_expression)),

@@ -10,10 +10,12 @@ through the bin width, and clamped so the network stays valid however few bins t
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..layout import REMC_N_BINS
 from ..models import DeepChromeNet
 
 #: The paper's filter and pooling widths in base pairs (10 and 5 bins of 100 bp).
@@ -68,9 +70,34 @@ class DeepChromeArchitecture:
     }
     _module_class = DeepChromeNet
 
+    def _learn_bin_width(self, carried):
+        """Base pairs per bin of the training input: ``bin_size``, the input's own, or
+        the paper's window's (said in a warning where that is a guess)."""
+        if self.bin_size is not None:
+            if carried is not None and carried != float(self.bin_size):
+                raise ValueError(
+                    f"{type(self).__name__}(bin_size={self.bin_size:g}) but X carries bins "
+                    f"of {carried:g} bp; leave bin_size=None to use the input's own width."
+                )
+            self.bin_width_ = float(self.bin_size)
+        elif carried is not None:
+            self.bin_width_ = float(carried)
+        else:
+            self.bin_width_ = PAPER_WINDOW_BP / self.n_bins_
+            if self.n_bins_ != REMC_N_BINS:
+                warnings.warn(
+                    f"{type(self).__name__}: X carries no bin width, so its {self.n_bins_} "
+                    f"bins are taken to span the paper's TSS +/- 5 kb ({self.bin_width_:g} "
+                    "bp each) and the filter is sized for that; pass bin_size= (bp per bin) "
+                    "or data from the package's loaders, which carry it.",
+                    UserWarning, stacklevel=3,
+                )
+
     def _module_params(self, n_outputs):
-        self.bin_width_ = (float(self.bin_size) if self.bin_size is not None
-                           else PAPER_WINDOW_BP / self.n_bins_)
+        if getattr(self, "bin_width_", None) is None:
+            # A model file written before the width was recorded: as it was computed then.
+            self.bin_width_ = (float(self.bin_size) if self.bin_size is not None
+                               else PAPER_WINDOW_BP / self.n_bins_)
         self.kernel_size_, self.pool_size_ = resolution_aware_sizes(
             self.n_bins_, self.bin_width_, self.kernel_size, self.pool_size)
         return dict(

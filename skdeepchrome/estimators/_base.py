@@ -33,7 +33,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from ..layout import REMC_MARKS, REMC_N_BINS, infer_marks, resolve_marks
+from ..layout import REMC_MARKS, REMC_N_BINS, infer_bin_size, infer_marks, resolve_marks
 from ..models import MemberAverage
 from ._batches import TensorBatches
 from ._threads import thread_budget, torch_threads
@@ -288,7 +288,10 @@ class TorchHistoneEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         warm = self.warm_start and self._check_warm_layout(X)
+        carried_width = infer_bin_size(X)  # validation returns a plain array
         X = self._validate_X(X, reset=True)
+        if not warm:
+            self._learn_bin_width(carried_width)
         y = self._check_target(y, "y")
         check_consistent_length(X, y)
         if not warm:
@@ -592,6 +595,10 @@ class TorchHistoneEstimator(BaseEstimator):
         net.train_split = None
         if not keep_optimizer:
             net.optimizer_ = None
+
+    def _learn_bin_width(self, carried):
+        """Record the training input's bin width where the architecture depends on it
+        (``carried``: what the input carries, or ``None``); most networks do not."""
 
     def _check_warm_layout(self, X):
         """On a warm fit, the new data must have the fitted layout."""

@@ -50,10 +50,13 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         at most the positions the convolution leaves. Inputs shorter than
         ``kernel_size + pool_size - 1`` bins are zero-padded just enough.
     bin_size : float, default=None
-        Base pairs per input bin, for the ``"auto"`` sizes. ``None`` takes the input to
-        span the paper's TSS +/- 5 kb: ``10_000 / n_bins`` bp per bin (100 bp for the
-        release's 100 bins, exact for any re-binning of that window). Give it for other
-        windows: ``bin_size=10_000`` for 10-kb bins over +/- 50 kb.
+        Base pairs per input bin, for the ``"auto"`` sizes. ``None`` reads the width the
+        input carries (a :class:`~skdeepchrome.layout.HistoneMatrix` from the package's
+        loaders or from :class:`~skdeepchrome.HistoneBinner`, which knows its output's
+        width after re-binning); input that carries none is taken to span the paper's
+        TSS +/- 5 kb, ``10_000 / n_bins`` bp per bin (100 bp for the release's 100 bins),
+        with a warning when it has another number of bins. Given while the input carries
+        another width, it is a ``ValueError``.
     hidden_sizes : tuple of int, default=(625, 125)
         Hidden fully-connected layer widths.
     dropout : float, default=0.5
@@ -82,7 +85,8 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
     kernel_size_, pool_size_ : int
         The filter and pooling widths in bins the network was built with.
     bin_width_ : float
-        Base pairs per bin they were computed for (``bin_size``, or ``10_000 / n_bins``).
+        Base pairs per bin they were computed for (``bin_size``, the input's own, or
+        ``10_000 / n_bins``).
     %(training_attributes)s
 
     See Also

@@ -19,6 +19,7 @@ from ..estimators import (
     DeepChromeRegressor,
     TorchHistoneEstimator,
 )
+from ..layout import HistoneMatrix
 from ..preprocessing import HistoneBinner
 from ._values import NotStorable, decode, encode
 
@@ -30,9 +31,10 @@ CLASSES = {
 
 NETWORK_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_bins_", "classes_",
                   "class_weights_", "y_mean_", "y_scale_", "n_epochs_", "best_epoch_",
-                  "torch_threads_")
+                  "torch_threads_", "bin_width_")
 BINNER_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_positions_",
-                 "selected_marks_", "n_bins_out_", "mark_mean_", "mark_std_")
+                 "selected_marks_", "n_bins_out_", "mark_mean_", "mark_std_", "bin_size_in_",
+                 "bin_size_out_")
 #: What ``set_output(transform=...)`` may be.
 OUTPUTS = ("default", "pandas", "polars")
 
@@ -170,6 +172,10 @@ def _rebuild_binner(binner, fitted):
     zeros = np.zeros((1, width))
     if "feature_names_in_" in fitted:
         zeros = pd.DataFrame(zeros, columns=fitted["feature_names_in_"])
+    elif fitted.get("bin_size_in_") is not None and binner.bin_size is None:
+        # The width it was fitted with came with its input (a window is cut by it).
+        zeros = HistoneMatrix(zeros, fitted["marks_"], fitted["n_positions_"],
+                              bin_size=fitted["bin_size_in_"])
     binner.fit(zeros)
     for key in ("marks_", "n_positions_", "selected_marks_", "n_bins_out_"):
         if getattr(binner, key) != fitted[key]:

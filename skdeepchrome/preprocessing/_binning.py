@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..layout import REMC_MARKS, HistoneMatrix, feature_names, flatten_declared_marks, resolve_marks
+from ..layout import (
+    REMC_BIN_SIZE,
+    REMC_MARKS,
+    HistoneMatrix,
+    feature_names,
+    flatten_declared_marks,
+    infer_bin_size,
+    resolve_marks,
+)
 
 
 def pooling_weights(n_positions, n_bins, statistic="sum"):
@@ -62,8 +70,12 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         ``[-flank, flank)`` in steps of ``bin_size`` (deeptools' reference-point vocabulary).
     flank : int, default=5000
         Base pairs covered up- and downstream of the TSS by the input (used with ``window``).
-    bin_size : int, default=100
-        Base pairs per input position (used with ``window``).
+    bin_size : float, default=None
+        Base pairs per input position (deeptools' ``--binSize``). ``None`` reads it from
+        the input when it carries it (a :class:`~skdeepchrome.layout.HistoneMatrix` from
+        the package's loaders, an extraction or another binner); a ``window`` on input
+        that carries none takes the release's 100 bp. The output carries its own width
+        (``bin_size_out_``), so a network after the binner sizes its filter in base pairs.
     statistic : {"sum", "mean", "max"}, default="sum"
         How pooled positions combine.
     scale : {None, "log1p", "asinh"}, default=None
@@ -83,6 +95,9 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         Input positions per mark.
     n_bins_out_ : int
         Output bins per mark.
+    bin_size_in_, bin_size_out_ : float or None
+        Base pairs per input position and per output bin; ``None`` when neither
+        ``bin_size`` nor the input gave a width.
     mark_mean_, mark_std_ : ndarray of shape (n_selected_marks,)
         Standardisation statistics (only when ``standardize=True``).
     n_features_in_ : int
@@ -121,7 +136,7 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         "n_bins": [None, Interval(Integral, 1, None, closed="left")],
         "window": [None, list, tuple],
         "flank": [Interval(Integral, 1, None, closed="left")],
-        "bin_size": [Interval(Integral, 1, None, closed="left")],
+        "bin_size": [None, Interval(Real, 0, None, closed="neither")],
         "statistic": [StrOptions({"sum", "mean", "max"})],
         "scale": [None, StrOptions({"log1p", "asinh"})],
         "standardize": ["boolean"],
@@ -135,7 +150,7 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         n_bins=None,
         window=None,
         flank=5000,
-        bin_size=100,
+        bin_size=None,
         statistic="sum",
         scale=None,
         standardize=False,
@@ -163,9 +178,18 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         self : HistoneBinner
         """
         self._validate_params()
+        carried = infer_bin_size(X)
+        if self.bin_size is not None and carried is not None and carried != self.bin_size:
+            raise ValueError(
+                f"bin_size={self.bin_size:g} but X carries bins of {carried:g} bp; leave "
+                "bin_size=None to use the input's own width, or re-extract at the width "
+                "you mean."
+            )
         X = self._check_input(X, reset=True)
         self.marks_ = resolve_marks(self.marks, X.shape[1])
         self.n_positions_ = X.shape[1] // len(self.marks_)
+        width = self.bin_size or carried
+        self.bin_size_in_ = None if width is None else float(width)
         self._select_idx = self._resolve_select()
         self.selected_marks_ = tuple(self.marks_[i] for i in self._select_idx)
         self._crop = self._resolve_window()
@@ -177,6 +201,8 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
                 "marks); pooling can only merge positions, not split them."
             )
         self.n_bins_out_ = n_window if self.n_bins is None else int(self.n_bins)
+        self.bin_size_out_ = (None if self.bin_size_in_ is None
+                              else self.bin_size_in_ * n_window / self.n_bins_out_)
         self._weights = (
             None
             if self.n_bins_out_ == n_window
@@ -213,6 +239,7 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
             Z.reshape(Z.shape[0], -1).astype(X.dtype, copy=False),
             marks=self.selected_marks_,
             n_bins=self.n_bins_out_,
+            bin_size=self.bin_size_out_,
         )
 
     def get_feature_names_out(self, input_features=None):
@@ -287,11 +314,14 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         if len(self.window) != 2:
             raise ValueError(f"window must be a (start, end) pair, got {self.window!r}.")
         start, end = (int(v) for v in self.window)
-        expected = 2 * self.flank / self.bin_size
+        # Cropping needs coordinates: without a width, the release's positions.
+        if self.bin_size_in_ is None:
+            self.bin_size_in_ = float(REMC_BIN_SIZE)
+        expected = 2 * self.flank / self.bin_size_in_
         if self.n_positions_ != expected:
             raise ValueError(
                 f"window needs the input's coordinates: X has {self.n_positions_} positions per "
-                f"mark, but flank={self.flank} and bin_size={self.bin_size} describe "
+                f"mark, but flank={self.flank} and bin_size={self.bin_size_in_:g} describe "
                 f"{expected:g}. Set flank and bin_size to match the extraction."
             )
         if not -self.flank <= start < end <= self.flank:
@@ -299,12 +329,13 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
                 f"window {self.window!r} must satisfy -flank <= start < end <= flank "
                 f"(flank={self.flank})."
             )
-        if (start + self.flank) % self.bin_size or (end + self.flank) % self.bin_size:
+        if (start + self.flank) % self.bin_size_in_ or (end + self.flank) % self.bin_size_in_:
             raise ValueError(
                 f"window {self.window!r} does not fall on position boundaries: positions are "
-                f"{self.bin_size} bp wide starting at -{self.flank}."
+                f"{self.bin_size_in_:g} bp wide starting at -{self.flank}."
             )
-        return slice((start + self.flank) // self.bin_size, (end + self.flank) // self.bin_size)
+        return slice(int((start + self.flank) // self.bin_size_in_),
+                     int((end + self.flank) // self.bin_size_in_))
 
     def _selected(self, X):
         X3 = X.reshape(X.shape[0], len(self.marks_), self.n_positions_)
