@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 
 from ..baselines import CEILING
 from ._figure import figure_and_axes as _figure
-from ._labels import metric_label, model_label
+from ._labels import is_within_target, metric_label, model_colour, model_label
 
 #: More units than this and the ROC curves are pooled into one panel.
 MAX_PANELS = 6
@@ -19,10 +19,13 @@ _CEILING_STYLE = dict(color="black", ls="--", lw=1.6)
 
 
 def _colours(models):
-    from matplotlib import colormaps
+    return {m: model_colour(m) for m in models}
 
-    palette = colormaps["tab10"].colors
-    return {m: palette[i % len(palette)] for i, m in enumerate(models)}
+
+def _model_style(model, models, colours):
+    """A model's line: its own colour; a transfer's within-target row dashed."""
+    return dict(color=colours[model], lw=_line_width(model, models),
+                ls="--" if is_within_target(model) else "-")
 
 
 def _line_width(model, models):
@@ -71,8 +74,7 @@ def _roc_panel(ax, panel, models, colours, ceiling, title, inset=True):
         targets.append(zoom)
     for target in targets:
         for model, (fpr, tpr) in curves.items():
-            style = _CEILING_STYLE if model == CEILING else dict(color=colours[model],
-                                                                lw=_line_width(model, models))
+            style = _CEILING_STYLE if model == CEILING else _model_style(model, models, colours)
             # The ceiling on top; the models best first, each narrower than the one before,
             # so that identical curves show as nested stripes instead of hiding each other.
             target.plot(fpr, tpr, zorder=5 if model == CEILING else 3, **style)
@@ -159,8 +161,7 @@ def plot_roc_curves(result, ax=None):
         else:
             text = (f"{model_label(model)}: mean AUC {np.mean(values):.3f} "
                     f"({', '.join(f'{v:.3f}' for v in values)})")
-        style = _CEILING_STYLE if model == CEILING else dict(color=colours[model],
-                                                            lw=_line_width(model, models))
+        style = _CEILING_STYLE if model == CEILING else _model_style(model, models, colours)
         handles.append(Line2D([], [], **style))
         labels.append(text)
     # Outside the panels, below them: never over a curve, never clipped.

@@ -8,14 +8,19 @@ import pandas as pd
 
 
 def format_p(p):
-    """A p-value for reading: three significant digits, ``n/a`` when undefined.
+    """A p-value for reading: two significant digits, ``n/a`` when undefined.
+
+    More digits would claim a precision the tests do not have (a bootstrap of 1000
+    resamples resolves p to about 0.001).
 
     Examples
     --------
-    >>> format_p(0.000999), format_p(float("nan")), format_p(0.25)
-    ('0.000999', 'n/a', '0.25')
+    >>> format_p(0.000999), format_p(0.00999), format_p(float("nan")), format_p(0.25)
+    ('0.001', '0.01', 'n/a', '0.25')
+    >>> format_p(0.0000123)
+    '1.2e-05'
     """
-    return "n/a" if p is None or pd.isna(p) else f"{p:.3g}"
+    return "n/a" if p is None or pd.isna(p) else f"{p:.2g}"
 
 
 def json_records(frame):
