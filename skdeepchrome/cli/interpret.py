@@ -227,6 +227,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
 
     from ..interpret import (
         DifferentiablePipeline,
+        attributions,
         class_optimal_input,
         input_bounds,
         input_marks,
@@ -235,7 +236,6 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
         mark_profiles,
         position_attribution,
     )
-    from ..interpret import _attributions as attributions
     from ..model_files import save_model
     from ..plotting._interpretation import class_name
 
