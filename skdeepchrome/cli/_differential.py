@@ -14,6 +14,7 @@ import sys
 import time
 
 from . import _roadmap_sample as roadmap
+from ._messages import comma_names
 
 DEFAULT_PAIR = "E123,E003"
 DEFAULT_SIMULATED_PAIR = "blood,embryonic_stem"
@@ -29,8 +30,6 @@ def add_arguments(parser):
 
 def check_options(args, checked):
     """The differential task's own option checks; returns ``checked`` completed."""
-    from ._lists import comma_names
-
     if args.tune:
         raise ValueError("--tune is not offered for --task differential yet.")
     for option in ("resume", "keep_going"):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
-from ._lists import comma_names
+from ._messages import check_n_jobs, comma_names, model_names
 from ._report import print_summary
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
@@ -114,17 +114,8 @@ def check_options(args):
     Raises ValueError with a one-line message naming the flag. Imports nothing heavy, so
     a mistyped command fails at once.
     """
-    from ..baselines import parse_model_list
-
-    checked = {}
-    try:
-        checked["models"] = (None if args.models is None
-                             else parse_model_list(args.models, args.task))
-    except ValueError as exc:
-        raise ValueError(f"--models: {exc}") from None
-    if args.n_jobs == 0:
-        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
-                         "process) or a negative count (-1: every core).")
+    checked = {"models": model_names(args.models, args.task)}
+    check_n_jobs(args.n_jobs)
     if args.task == "differential":
         return differential.check_options(args, checked)
     if args.pair is not None:

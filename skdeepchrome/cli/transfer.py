@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from . import _roadmap_sample as roadmap
-from ._lists import comma_names
+from ._messages import check_n_jobs, comma_names, model_names
 
 SIMULATED = "simulated"
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
@@ -90,16 +90,8 @@ def add_parser(subparsers):
 
 def check_options(args):
     """Check what needs no data; returns the parsed values (imports nothing heavy)."""
-    from ..baselines import parse_model_list
-
-    checked = {}
-    try:
-        checked["models"] = None if args.models is None else parse_model_list(args.models)
-    except ValueError as exc:
-        raise ValueError(f"--models: {exc}") from None
-    if args.n_jobs == 0:
-        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
-                         "process) or a negative count (-1: every core).")
+    checked = {"models": model_names(args.models)}
+    check_n_jobs(args.n_jobs)
     if args.fine_tune < 0:
         raise ValueError(f"--fine-tune {args.fine_tune}: give a number of target genes "
                          "(0 for none).")
