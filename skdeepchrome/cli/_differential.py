@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import time
 
+from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import comma_names
 
@@ -75,15 +76,12 @@ def check_options(args, checked):
     return checked
 
 
-def _data(args, checked):
+def _inputs(args, checked):
     """``(X, lfc, cell_expression, posterior or None, description)``."""
     if args.data is None:
-        from ..datasets import cell_type_names, make_differential_dataset
+        from ..datasets import make_differential_dataset
 
-        unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(cell_type_names())}.")
+        _data.check_presets(checked["cell_types"])
         ds = make_differential_dataset(checked["genes"], cell_types=checked["cell_types"],
                                        random_state=args.seed)
         text = (f"simulated pair {','.join(checked['cell_types'])}, {checked['genes']} genes, "
@@ -106,7 +104,7 @@ def run(args, checked):
     from ._report import print_summary
 
     start = time.perf_counter()
-    X, lfc, cell_expression, posterior, text = _data(args, checked)
+    X, lfc, cell_expression, posterior, text = _inputs(args, checked)
     models = checked["models"]
     reference = "deepdiff" if models is None or "deepdiff" in models else models[0]
     show_bar = not args.quiet and (args.progress or sys.stderr.isatty())

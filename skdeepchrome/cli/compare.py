@@ -12,6 +12,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from . import _data
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
@@ -150,88 +151,9 @@ def check_options(args):
         if args.data.is_dir() and args.cv is not None:
             raise ValueError(f"--cv applies to an extracted dataset (.npz or .csv); {args.data} "
                              "is a folder, evaluated by its train/valid/test splits.")
-        if args.marks is not None and args.data.is_file() and args.data.name.lower().endswith(
-                ".npz"):
+        if args.marks is not None and _data.is_npz(args.data):
             raise ValueError(f"--marks applies to CSV files; {args.data} records its own marks.")
     return checked
-
-
-def _csv_files(path):
-    """Every CSV file ``path`` stands for: itself, a folder's splits, a root's folders'."""
-    if path.is_file():
-        return [path]
-    found = []
-    for child in sorted(path.iterdir()):
-        if child.is_file() and child.name.lower().endswith((".csv", ".csv.gz")):
-            found.append(child)
-        elif child.is_dir():
-            found += [f for f in sorted(child.iterdir())
-                      if f.is_file() and f.name.lower().endswith((".csv", ".csv.gz"))]
-    return found
-
-
-def _epigenomes(args, checked, say):
-    """What to evaluate: ``("protocol", {name: loader})`` or ``("cv", dataset Bunch)``.
-
-    Every file is read and checked here, before any model trains: for a root of
-    epigenomes each one is loaded once (and loaded again later, one per worker).
-    """
-    from ._messages import check_npz_file, check_text_file
-
-    if args.data is None:
-        from ..datasets import cell_type_names, simulated_collection
-
-        known = cell_type_names()
-        unknown = [c for c in checked["cell_types"] if c not in known]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(known)}.")
-        return "protocol", simulated_collection(list(checked["cell_types"]),
-                                                n_genes=checked["genes"],
-                                                random_state=args.seed)
-    if roadmap.is_roadmap_sample(args.data):
-        from ..datasets import roadmap_sample_epigenomes
-
-        return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
-    from ..datasets import RemcCollection, load_dataset, load_remc
-
-    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
-    if is_npz:
-        check_npz_file(args.data)
-    else:
-        for path in _csv_files(args.data):
-            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
-    options = {} if checked["marks"] is None or is_npz else {"marks": checked["marks"]}
-    loaded = load_dataset(args.data, **options)
-    if isinstance(loaded, RemcCollection):
-        say(f"checking {len(loaded)} epigenomes in {args.data} ...")
-        for folder in loaded.folders.values():
-            epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            _check_epigenome(epigenome, folder, args.task)
-        return "protocol", {
-            name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            for name, folder in loaded.folders.items()
-        }
-    if "train" in loaded:
-        _check_epigenome(loaded, args.data, args.task)
-        return "protocol", {loaded.get("epigenome", args.data.name): loaded}
-    if args.task == "regression":
-        if loaded.get("expression") is None:
-            raise ValueError(f"--data {args.data} has no expression values to regress; "
-                             "extract it with --expression.")
-        return "cv", loaded
-    if loaded.get("target") is None:
-        raise ValueError(f"--data {args.data} has no labels (target); extract it with "
-                         "--expression.")
-    return "cv", loaded
-
-
-def _check_epigenome(epigenome, where, task):
-    """The protocol's own checks of one epigenome, run now rather than in a worker."""
-    from ..compare import check_epigenome, expression_target
-
-    data = expression_target(epigenome) if task == "regression" else epigenome
-    check_epigenome(data, str(epigenome.get("epigenome", where)), task)
 
 
 def run(args):
@@ -252,7 +174,7 @@ def run(args):
             print(message, file=sys.stderr)
 
     start = time.perf_counter()
-    kind, data = _epigenomes(args, checked, say)
+    kind, data = _data.for_compare(args, checked, say)
 
     from .._files import StagedFolder
     from ..compare import compare_models, expression_target, paper_protocol

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import _data
+
 #: Simulated genes (train, test) when --data is not given: the release's split sizes.
 DEFAULT_GENES = "6601,6600"
 
@@ -87,13 +89,13 @@ def load_split(args):
 
     if not args.data.exists():
         raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
-    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
+    is_npz = _data.is_npz(args.data)
     if is_npz:
         check_npz_file(args.data)
     else:
         files = [args.data] if args.data.is_file() else sorted(args.data.glob("*.csv*"))
         for path in files:
-            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
+            check_text_file(path, _data.CSV_FILE)
     options = {}
     if args.marks is not None:
         if is_npz:

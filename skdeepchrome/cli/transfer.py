@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
 
@@ -139,42 +140,6 @@ def check_options(args):
     return checked
 
 
-def _epigenomes(args, checked):
-    """``{name: epigenome or loader}`` for ``--data``."""
-    if checked["simulated"]:
-        from functools import partial
-
-        import numpy as np
-        from sklearn.utils import check_random_state
-
-        from ..datasets import cell_type_names, simulate_epigenome
-
-        unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(cell_type_names())}.")
-        seeds = check_random_state(args.seed).randint(np.iinfo(np.int32).max,
-                                                      size=len(checked["cell_types"]))
-        return {name: partial(simulate_epigenome, name, checked["genes"], int(seed),
-                              depth_factor=depth)
-                for name, depth, seed in zip(checked["cell_types"], checked["depths"], seeds)}
-    if checked["sample"]:
-        from ..datasets import roadmap_sample_epigenomes
-
-        return roadmap_sample_epigenomes(window=roadmap.window(args))
-    from functools import partial
-
-    from ..datasets import RemcCollection, load_dataset, load_remc
-
-    options = {} if checked["marks"] is None else {"marks": checked["marks"]}
-    loaded = load_dataset(Path(args.data), **options)
-    if not isinstance(loaded, RemcCollection):
-        raise ValueError(f"--data {args.data} holds one epigenome; transfer needs a root of "
-                         "epigenome folders (one folder per epigenome).")
-    return {name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            for name, folder in loaded.folders.items()}
-
-
 def run(args):
     from .._files import check_output_folder
 
@@ -185,7 +150,7 @@ def run(args):
 
         require_matplotlib()
     start = time.perf_counter()
-    epigenomes = _epigenomes(args, checked)
+    epigenomes = _data.for_transfer(args, checked)
 
     from .._files import StagedFolder
     from ..compare import transfer_protocol
