@@ -75,6 +75,18 @@ def is_npz(path):
     return path.is_file() and path.name.lower().endswith(".npz")
 
 
+def describe(data):
+    """``--data`` (or any input file) as a report records it: the sample, or a sha256.
+
+    ``data`` is shown as given, so a caller's ``str`` keeps its spelling.
+    """
+    from ..report import data_fingerprint
+
+    if roadmap.is_roadmap_sample(data):
+        return f"{data}: the Roadmap sample shipped with the package"
+    return f"{data} (sha256 {data_fingerprint(Path(data))})"
+
+
 def check_presets(cell_types):
     """Raise a one-line error naming the simulator's presets if one of ``cell_types`` is not."""
     from ..datasets import cell_type_names

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 
 from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import comma_names
+from ._report import print_summary, provenance, run_heading, save_report
 
 DEFAULT_PAIR = "E123,E003"
 DEFAULT_SIMULATED_PAIR = "blood,embryonic_stem"
@@ -98,10 +100,7 @@ def _inputs(args, checked):
 
 def run(args, checked):
     """Run the differential comparison and write its report; returns the exit status."""
-    from .._files import StagedFolder
     from ..compare import compare_models
-    from ..report import own_files, versions
-    from ._report import print_summary
 
     start = time.perf_counter()
     X, lfc, cell_expression, posterior, text = _inputs(args, checked)
@@ -113,12 +112,10 @@ def run(args, checked):
                             features=args.features, reference=reference,
                             scheduler=args.scheduler, verbose=1 if show_bar else 0,
                             task="differential", cell_expression=cell_expression)
-    result.info["run"] = {"command": args.command_line, "seed": args.seed, "data": text,
-                          "versions": versions()}
-    with StagedFolder(args.out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    result.info["run"] = provenance(args, text)
+    written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
         print(f"\ndifferential expression, {text}")
-        print_summary(result, args.out, written, time.perf_counter() - start)
+        print_summary(result, args.out, written,
+                      run_heading(result, time.perf_counter() - start))
     return 0

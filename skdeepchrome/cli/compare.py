@@ -16,7 +16,7 @@ from . import _data
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
-from ._report import print_summary
+from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
 RECORD_FOLDER = ".skdeepchrome-run"
@@ -157,15 +157,8 @@ def check_options(args):
 
 
 def run(args):
-    from .._files import check_output_folder
-
     checked = check_options(args)
-    check_output_folder(args.out)
-    if not args.no_plots:
-        from ..plotting._figure import require_matplotlib
-
-        require_matplotlib()  # fail now, not after the models have trained
-
+    check_report_folder(args)
     if args.task == "differential":
         return differential.run(args, checked)
 
@@ -176,9 +169,7 @@ def run(args):
     start = time.perf_counter()
     kind, data = _data.for_compare(args, checked, say)
 
-    from .._files import StagedFolder
     from ..compare import compare_models, expression_target, paper_protocol
-    from ..report import own_files
 
     task = args.task
     regression = task == "regression"
@@ -209,31 +200,22 @@ def run(args):
         bin_size = (data.get("metadata") or {}).get("bin_size")
         result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
                                 record_dir=record_dir, bin_size=bin_size, **common)
-    result.info["run"] = _provenance(args)
-    with StagedFolder(args.out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    result.info["run"] = provenance(args, _described(args))
+    written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
+        seconds = time.perf_counter() - start
         if roadmap.is_roadmap_sample(args.data):
-            roadmap.show(result, args.out, written, time.perf_counter() - start)
+            roadmap.show(result, args.out, written, seconds)
         else:
-            print_summary(result, args.out, written, time.perf_counter() - start)
+            print_summary(result, args.out, written, run_heading(result, seconds))
     if args.data is None and not args.no_real_sample:
         roadmap.run_real_sample(args, common)
     return 0
 
 
-def _provenance(args):
-    """What the report records of how it was made: command line, seed, data, versions."""
-    from ..report import data_fingerprint, versions
-
+def _described(args):
+    """The data as the report records them: the simulation's settings, or ``--data``."""
     if args.data is None:
-        data = (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
+        return (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
                 f"genes {args.genes or DEFAULT_GENES}, seed {args.seed}")
-    elif roadmap.is_roadmap_sample(args.data):
-        data = f"{args.data}: the Roadmap sample shipped with the package"
-    else:
-        data = f"{args.data} (sha256 {data_fingerprint(args.data)})"
-    return {"command": args.command_line, "seed": args.seed, "data": data, "versions": versions()}
-
-
+    return _data.describe(args.data)
