@@ -27,21 +27,20 @@ needs_toy = pytest.mark.skipif(not TOY.exists(), reason="shared toy REMC data no
 @pytest.fixture
 def no_work(monkeypatch):
     """Fail the test if any comparison starts."""
-    import skdeepchrome.compare._cross_validation
-    import skdeepchrome.compare._protocol
+    import skdeepchrome.compare
 
     def boom(*args, **kwargs):
         raise AssertionError("a comparison started before the error was found")
 
-    monkeypatch.setattr(skdeepchrome.compare._protocol, "paper_protocol", boom)
-    monkeypatch.setattr(skdeepchrome.compare._cross_validation, "compare_models", boom)
+    # The names the command calls: it imports them from the face when it runs.
+    monkeypatch.setattr(skdeepchrome.compare, "paper_protocol", boom)
+    monkeypatch.setattr(skdeepchrome.compare, "compare_models", boom)
 
 
 @pytest.fixture
 def captured(monkeypatch):
     """Record the arguments a comparison would run with, without running it."""
-    import skdeepchrome.compare._cross_validation
-    import skdeepchrome.compare._protocol
+    import skdeepchrome.compare
 
     calls = []
 
@@ -49,8 +48,8 @@ def captured(monkeypatch):
         calls.append(kwargs)
         raise KeyboardInterrupt  # ends the command at once, as Ctrl-C would
 
-    monkeypatch.setattr(skdeepchrome.compare._protocol, "paper_protocol", record)
-    monkeypatch.setattr(skdeepchrome.compare._cross_validation, "compare_models", record)
+    monkeypatch.setattr(skdeepchrome.compare, "paper_protocol", record)
+    monkeypatch.setattr(skdeepchrome.compare, "compare_models", record)
     return calls
 
 
@@ -210,7 +209,7 @@ def test_each_warning_once_as_a_clean_line(tmp_path):
         "import warnings\n"
         "from joblib import delayed\n"
         "from skdeepchrome.cli._warnings import each_warning_once\n"
-        "from skdeepchrome.compare._cross_validation import run_tasks\n"
+        "from skdeepchrome.compare._running import run_tasks\n"
         "from tests.warn_task import warn_and_square\n"
         "with each_warning_once('skdeepchrome compare'):\n"
         "    print(run_tasks([delayed(warn_and_square)(i) for i in range(5)], n_jobs=2,"

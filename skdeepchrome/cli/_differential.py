@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 
+from . import _data
 from . import _roadmap_sample as roadmap
+from ._messages import comma_names
+from ._report import print_summary, provenance, run_heading, save_report
 
 DEFAULT_PAIR = "E123,E003"
 DEFAULT_SIMULATED_PAIR = "blood,embryonic_stem"
@@ -29,8 +33,6 @@ def add_arguments(parser):
 
 def check_options(args, checked):
     """The differential task's own option checks; returns ``checked`` completed."""
-    from ._lists import comma_names
-
     if args.tune:
         raise ValueError("--tune is not offered for --task differential yet.")
     for option in ("resume", "keep_going"):
@@ -76,15 +78,12 @@ def check_options(args, checked):
     return checked
 
 
-def _data(args, checked):
+def _inputs(args, checked):
     """``(X, lfc, cell_expression, posterior or None, description)``."""
     if args.data is None:
-        from ..datasets import cell_type_names, make_differential_dataset
+        from ..datasets import make_differential_dataset
 
-        unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(cell_type_names())}.")
+        _data.check_presets(checked["cell_types"])
         ds = make_differential_dataset(checked["genes"], cell_types=checked["cell_types"],
                                        random_state=args.seed)
         text = (f"simulated pair {','.join(checked['cell_types'])}, {checked['genes']} genes, "
@@ -101,13 +100,10 @@ def _data(args, checked):
 
 def run(args, checked):
     """Run the differential comparison and write its report; returns the exit status."""
-    from .._files import StagedFolder
     from ..compare import compare_models
-    from ..report import own_files, versions
-    from ._report import print_summary
 
     start = time.perf_counter()
-    X, lfc, cell_expression, posterior, text = _data(args, checked)
+    X, lfc, cell_expression, posterior, text = _inputs(args, checked)
     models = checked["models"]
     reference = "deepdiff" if models is None or "deepdiff" in models else models[0]
     show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
@@ -116,12 +112,10 @@ def run(args, checked):
                             features=args.features, reference=reference,
                             scheduler=args.scheduler, verbose=1 if show_bar else 0,
                             task="differential", cell_expression=cell_expression)
-    result.info["run"] = {"command": args.command_line, "seed": args.seed, "data": text,
-                          "versions": versions()}
-    with StagedFolder(args.out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    result.info["run"] = provenance(args, text)
+    written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
         print(f"\ndifferential expression, {text}")
-        print_summary(result, args.out, written, time.perf_counter() - start)
+        print_summary(result, args.out, written,
+                      run_heading(result, time.perf_counter() - start))
     return 0

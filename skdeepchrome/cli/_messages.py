@@ -3,7 +3,9 @@
 The library's messages name keyword arguments (``marks=``, ``format=``) because that is
 what a Python caller types; :func:`in_cli_terms` rewrites them into the flags a person at
 the shell types. :func:`sniff_binary` recognises a file that is not text before a CSV
-parser reports it as a column-count puzzle.
+parser reports it as a column-count puzzle. The options every command reads alike
+(comma lists, ``--models``, ``--n-jobs``) are read here, so that their errors are worded
+once.
 """
 
 from __future__ import annotations
@@ -45,6 +47,49 @@ _MAGIC = (
     (b"\x80", "a Python pickle"),
     (b"\x7fELF", "a program"),
 )
+
+
+def comma_names(text, option):
+    """The names in ``text``, in order; an empty list or a name given twice is an error.
+
+    Read one way for every comma-separated option (``--models a,b``, ``--source E003,E123``).
+
+    Examples
+    --------
+    >>> comma_names(" E003, E123 ", "--source")
+    ('E003', 'E123')
+    """
+    names = tuple(part.strip() for part in str(text).split(",") if part.strip())
+    if not names:
+        raise ValueError(f"{option} is empty; give comma-separated names.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{option} names a value twice: {text!r}.")
+    return names
+
+
+def model_names(text, task="classification"):
+    """``--models`` as canonical model names, or ``None`` (each command's default) for none.
+
+    Examples
+    --------
+    >>> model_names("CNN, lr")
+    ('deepchrome', 'logistic')
+    """
+    from ..baselines import parse_model_list  # lazy: keeps --help light
+
+    if text is None:
+        return None
+    try:
+        return parse_model_list(text, task)
+    except ValueError as exc:
+        raise ValueError(f"--models: {exc}") from None
+
+
+def check_n_jobs(n_jobs):
+    """Refuse ``--n-jobs 0``, which would run nothing."""
+    if n_jobs == 0:
+        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
+                         "process) or a negative count (-1: every core).")
 
 
 def in_cli_terms(message):

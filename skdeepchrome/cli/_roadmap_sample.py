@@ -9,7 +9,10 @@ own report folder, never pooled with them.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
+
+from ._report import print_summary, save_report, wide_table
 
 #: The word ``--data`` takes for the sample (``roadmap_comparison.SAMPLE_NAME``; spelt out
 #: here because importing that module would load pandas and torch for ``--help``).
@@ -61,17 +64,13 @@ def check_window(args):
 
 def run_real_sample(args, common):
     """The main job's real-data part: the sample through the protocol, its own report."""
-    from .._files import StagedFolder
     from ..compare import compare_roadmap_sample
-    from ..report import own_files
 
     start = time.perf_counter()
     out = Path(args.out) / REAL_FOLDER
     result = compare_roadmap_sample(window=window(args), record_dir=out / ".skdeepchrome-run",
                                     **common)
-    with StagedFolder(out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    written = save_report(out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
         show(result, out, written, time.perf_counter() - start)
     return result
@@ -87,21 +86,16 @@ def add_per_epigenome_tests(result, args):
 
 
 def show(result, out, written, seconds):
-    """Print a real-sample result: the table, then each epigenome's paired tests."""
-    from ..report._formatting import format_p
+    """Print a real-sample result: the table per epigenome, then each one's paired tests.
 
-    print(f"\nReal data, {SAMPLE_NAME}: Roadmap read counts of 600 genes in E003 (H1) and "
-          f"E123 (K562), train / valid / test 200 / 200 / 200, window "
-          f"{result.info['window']} bp; {seconds:.0f} s. Not pooled with simulated data.")
-    wide = result.table[result.table["metric"] == result.metrics[0]].pivot(
-        index="model", columns="epigenome", values="value")
-    wide = wide.loc[[m for m in dict.fromkeys(result.table["model"]) if m in wide.index]]
-    print(f"test {result.metrics[0]} per epigenome:")
-    print(wide.round(3).to_string())
-    if len(result.tests):
-        first = result.tests[result.tests["metric"] == result.metrics[0]]
-        print(f"\n{first['test'].iloc[0]}, {result.reference} vs:")
-        for row in first.itertuples():
-            print(f"  {row.epigenome}  {row.model:<18} difference {row.mean_difference:+.4f}"
-                  f"   p = {format_p(row.p_value)}")
-    print(f"\nreport: {out}/ ({', '.join(sorted(p.name for p in written.values()))})")
+    Its caveats and the tests' notes are left to the report, not printed.
+    """
+    metric = result.metrics[0]
+    heading = (f"Real data, {SAMPLE_NAME}: Roadmap read counts of 600 genes in E003 (H1) and "
+               f"E123 (K562), train / valid / test 200 / 200 / 200, window "
+               f"{result.info['window']} bp; {seconds:.0f} s. Not pooled with simulated data.")
+    table = (f"test {metric} per epigenome:\n"
+             + wide_table(result, metric, "epigenome"))
+    print_summary(result, out, written, heading, table=table, metric=metric,
+                  label=lambda row: f"{row.epigenome}  {row.model:<18}", notes=False,
+                  caveats=False)

@@ -12,10 +12,11 @@ import time
 from functools import partial
 from pathlib import Path
 
+from . import _data
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
-from ._lists import comma_names
-from ._report import print_summary
+from ._messages import check_n_jobs, comma_names, model_names
+from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
 RECORD_FOLDER = ".skdeepchrome-run"
@@ -114,17 +115,8 @@ def check_options(args):
     Raises ValueError with a one-line message naming the flag. Imports nothing heavy, so
     a mistyped command fails at once.
     """
-    from ..baselines import parse_model_list
-
-    checked = {}
-    try:
-        checked["models"] = (None if args.models is None
-                             else parse_model_list(args.models, args.task))
-    except ValueError as exc:
-        raise ValueError(f"--models: {exc}") from None
-    if args.n_jobs == 0:
-        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
-                         "process) or a negative count (-1: every core).")
+    checked = {"models": model_names(args.models, args.task)}
+    check_n_jobs(args.n_jobs)
     if args.task == "differential":
         return differential.check_options(args, checked)
     if args.pair is not None:
@@ -159,100 +151,14 @@ def check_options(args):
         if args.data.is_dir() and args.cv is not None:
             raise ValueError(f"--cv applies to an extracted dataset (.npz or .csv); {args.data} "
                              "is a folder, evaluated by its train/valid/test splits.")
-        if args.marks is not None and args.data.is_file() and args.data.name.lower().endswith(
-                ".npz"):
+        if args.marks is not None and _data.is_npz(args.data):
             raise ValueError(f"--marks applies to CSV files; {args.data} records its own marks.")
     return checked
 
 
-def _csv_files(path):
-    """Every CSV file ``path`` stands for: itself, a folder's splits, a root's folders'."""
-    if path.is_file():
-        return [path]
-    found = []
-    for child in sorted(path.iterdir()):
-        if child.is_file() and child.name.lower().endswith((".csv", ".csv.gz")):
-            found.append(child)
-        elif child.is_dir():
-            found += [f for f in sorted(child.iterdir())
-                      if f.is_file() and f.name.lower().endswith((".csv", ".csv.gz"))]
-    return found
-
-
-def _epigenomes(args, checked, say):
-    """What to evaluate: ``("protocol", {name: loader})`` or ``("cv", dataset Bunch)``.
-
-    Every file is read and checked here, before any model trains: for a root of
-    epigenomes each one is loaded once (and loaded again later, one per worker).
-    """
-    from ._messages import check_npz_file, check_text_file
-
-    if args.data is None:
-        from ..datasets import cell_type_names, simulated_collection
-
-        known = cell_type_names()
-        unknown = [c for c in checked["cell_types"] if c not in known]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(known)}.")
-        return "protocol", simulated_collection(list(checked["cell_types"]),
-                                                n_genes=checked["genes"],
-                                                random_state=args.seed)
-    if roadmap.is_roadmap_sample(args.data):
-        from ..datasets import roadmap_sample_epigenomes
-
-        return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
-    from ..datasets import RemcCollection, load_dataset, load_remc
-
-    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
-    if is_npz:
-        check_npz_file(args.data)
-    else:
-        for path in _csv_files(args.data):
-            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
-    options = {} if checked["marks"] is None or is_npz else {"marks": checked["marks"]}
-    loaded = load_dataset(args.data, **options)
-    if isinstance(loaded, RemcCollection):
-        say(f"checking {len(loaded)} epigenomes in {args.data} ...")
-        for folder in loaded.folders.values():
-            epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            _check_epigenome(epigenome, folder, args.task)
-        return "protocol", {
-            name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            for name, folder in loaded.folders.items()
-        }
-    if "train" in loaded:
-        _check_epigenome(loaded, args.data, args.task)
-        return "protocol", {loaded.get("epigenome", args.data.name): loaded}
-    if args.task == "regression":
-        if loaded.get("expression") is None:
-            raise ValueError(f"--data {args.data} has no expression values to regress; "
-                             "extract it with --expression.")
-        return "cv", loaded
-    if loaded.get("target") is None:
-        raise ValueError(f"--data {args.data} has no labels (target); extract it with "
-                         "--expression.")
-    return "cv", loaded
-
-
-def _check_epigenome(epigenome, where, task):
-    """The protocol's own checks of one epigenome, run now rather than in a worker."""
-    from ..compare import check_epigenome, expression_target
-
-    data = expression_target(epigenome) if task == "regression" else epigenome
-    check_epigenome(data, str(epigenome.get("epigenome", where)), task)
-
-
 def run(args):
-    from .._files import check_output_folder
-
     checked = check_options(args)
-    check_output_folder(args.out)
-    if not args.no_plots:
-        from ..plotting._figure import require_matplotlib
-
-        require_matplotlib()  # fail now, not after the models have trained
-
+    check_report_folder(args)
     if args.task == "differential":
         return differential.run(args, checked)
 
@@ -261,11 +167,9 @@ def run(args):
             print(message, file=sys.stderr)
 
     start = time.perf_counter()
-    kind, data = _epigenomes(args, checked, say)
+    kind, data = _data.for_compare(args, checked, say)
 
-    from .._files import StagedFolder
     from ..compare import compare_models, expression_target, paper_protocol
-    from ..report import own_files
 
     task = args.task
     regression = task == "regression"
@@ -296,31 +200,22 @@ def run(args):
         bin_size = (data.get("metadata") or {}).get("bin_size")
         result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
                                 record_dir=record_dir, bin_size=bin_size, **common)
-    result.info["run"] = _provenance(args)
-    with StagedFolder(args.out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    result.info["run"] = provenance(args, _described(args))
+    written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
+        seconds = time.perf_counter() - start
         if roadmap.is_roadmap_sample(args.data):
-            roadmap.show(result, args.out, written, time.perf_counter() - start)
+            roadmap.show(result, args.out, written, seconds)
         else:
-            print_summary(result, args.out, written, time.perf_counter() - start)
+            print_summary(result, args.out, written, run_heading(result, seconds))
     if args.data is None and not args.no_real_sample:
         roadmap.run_real_sample(args, common)
     return 0
 
 
-def _provenance(args):
-    """What the report records of how it was made: command line, seed, data, versions."""
-    from ..report import data_fingerprint, versions
-
+def _described(args):
+    """The data as the report records them: the simulation's settings, or ``--data``."""
     if args.data is None:
-        data = (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
+        return (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
                 f"genes {args.genes or DEFAULT_GENES}, seed {args.seed}")
-    elif roadmap.is_roadmap_sample(args.data):
-        data = f"{args.data}: the Roadmap sample shipped with the package"
-    else:
-        data = f"{args.data} (sha256 {data_fingerprint(args.data)})"
-    return {"command": args.command_line, "seed": args.seed, "data": data, "versions": versions()}
-
-
+    return _data.describe(args.data)

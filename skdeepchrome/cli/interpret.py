@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from . import _data
+from ._report import check_report_folder, provenance, save_report
+
 #: Simulated genes (train, test) when --data is not given: the release's split sizes.
 DEFAULT_GENES = "6601,6600"
 
@@ -87,13 +90,13 @@ def load_split(args):
 
     if not args.data.exists():
         raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
-    is_npz = args.data.is_file() and args.data.name.lower().endswith(".npz")
+    is_npz = _data.is_npz(args.data)
     if is_npz:
         check_npz_file(args.data)
     else:
         files = [args.data] if args.data.is_file() else sorted(args.data.glob("*.csv*"))
         for path in files:
-            check_text_file(path, "a DeepChrome CSV text file (GeneID,BinID,marks...,label)")
+            check_text_file(path, _data.CSV_FILE)
     options = {}
     if args.marks is not None:
         if is_npz:
@@ -148,22 +151,18 @@ def _say(args, *parts):
 
 
 def run(args):
-    from .._files import StagedFolder, check_output_folder
-
     start = time.perf_counter()
     check_options(args)
-    check_output_folder(args.out)
-    if not args.no_plots:
-        from ..plotting._figure import require_matplotlib
-
-        require_matplotlib()
+    check_report_folder(args)
     model = load_model(args.model) if args.model is not None else None
     X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
     _say(args, f"data: {description}")
-    with StagedFolder(args.out, own=OWN_FILES) as stage:
-        written = _explain(args, stage.path, model, X_train, y_train, X_test, y_test, marks,
-                           flank, description)
-        stage.commit()
+
+    def explain(folder):
+        _explain(args, folder, model, X_train, y_train, X_test, y_test, marks, flank,
+                 description)
+
+    written = save_report(args.out, explain, own=OWN_FILES)
     if not args.quiet:
         print(f"\n{time.perf_counter() - start:.0f} s; written to {args.out}/: "
               f"{', '.join(sorted(written))}")
@@ -351,19 +350,14 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
                   f"{' and '.join(top)}")
     from ..report import write_interpretation_report
 
-    written += write_interpretation_report(
+    write_interpretation_report(
         out, description=description, importance=importance, scoring=scoring,
         n_genes=len(X_test), pictures=[n for n in written if n.endswith(".png")],
         run=_provenance(args))
-    return written
 
 
 def _provenance(args):
-    from ..report import data_fingerprint, versions
-
     data = (f"simulated genes {args.genes}, seed {args.seed}" if args.data is None
-            else f"{args.data} (sha256 {data_fingerprint(args.data)})")
-    model = (f"{args.model} (sha256 {data_fingerprint(args.model)})" if args.model is not None
-             else "trained here")
-    return {"command": args.command_line, "seed": args.seed, "data": data, "model": model,
-            "versions": versions()}
+            else _data.describe(args.data))
+    model = _data.describe(args.model) if args.model is not None else "trained here"
+    return provenance(args, data, model=model)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
+from . import _data
 from . import _roadmap_sample as roadmap
-from ._lists import comma_names
+from ._messages import check_n_jobs, comma_names, model_names
+from ._report import check_report_folder, print_summary, provenance, save_report, wide_table
 
 SIMULATED = "simulated"
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
@@ -90,16 +93,8 @@ def add_parser(subparsers):
 
 def check_options(args):
     """Check what needs no data; returns the parsed values (imports nothing heavy)."""
-    from ..baselines import parse_model_list
-
-    checked = {}
-    try:
-        checked["models"] = None if args.models is None else parse_model_list(args.models)
-    except ValueError as exc:
-        raise ValueError(f"--models: {exc}") from None
-    if args.n_jobs == 0:
-        raise ValueError("--n-jobs 0 runs nothing; give a number of processes (1 runs in this "
-                         "process) or a negative count (-1: every core).")
+    checked = {"models": model_names(args.models)}
+    check_n_jobs(args.n_jobs)
     if args.fine_tune < 0:
         raise ValueError(f"--fine-tune {args.fine_tune}: give a number of target genes "
                          "(0 for none).")
@@ -147,57 +142,13 @@ def check_options(args):
     return checked
 
 
-def _epigenomes(args, checked):
-    """``{name: epigenome or loader}`` for ``--data``."""
-    if checked["simulated"]:
-        from functools import partial
-
-        import numpy as np
-        from sklearn.utils import check_random_state
-
-        from ..datasets import cell_type_names, simulate_epigenome
-
-        unknown = [c for c in checked["cell_types"] if c not in cell_type_names()]
-        if unknown:
-            raise ValueError(f"--cell-types: unknown preset(s) {', '.join(unknown)}; choose "
-                             f"from {', '.join(cell_type_names())}.")
-        seeds = check_random_state(args.seed).randint(np.iinfo(np.int32).max,
-                                                      size=len(checked["cell_types"]))
-        return {name: partial(simulate_epigenome, name, checked["genes"], int(seed),
-                              depth_factor=depth)
-                for name, depth, seed in zip(checked["cell_types"], checked["depths"], seeds)}
-    if checked["sample"]:
-        from ..datasets import roadmap_sample_epigenomes
-
-        return roadmap_sample_epigenomes(window=roadmap.window(args))
-    from functools import partial
-
-    from ..datasets import RemcCollection, load_dataset, load_remc
-
-    options = {} if checked["marks"] is None else {"marks": checked["marks"]}
-    loaded = load_dataset(Path(args.data), **options)
-    if not isinstance(loaded, RemcCollection):
-        raise ValueError(f"--data {args.data} holds one epigenome; transfer needs a root of "
-                         "epigenome folders (one folder per epigenome).")
-    return {name: partial(load_remc, folder, marks=loaded.marks, n_bins=loaded.n_bins)
-            for name, folder in loaded.folders.items()}
-
-
 def run(args):
-    from .._files import check_output_folder
-
     checked = check_options(args)
-    check_output_folder(args.out)
-    if not args.no_plots:
-        from ..plotting._figure import require_matplotlib
-
-        require_matplotlib()
+    check_report_folder(args)
     start = time.perf_counter()
-    epigenomes = _epigenomes(args, checked)
+    epigenomes = _data.for_transfer(args, checked)
 
-    from .._files import StagedFolder
     from ..compare import transfer_protocol
-    from ..report import own_files
 
     models = checked["models"]
     show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
@@ -206,46 +157,28 @@ def run(args):
         fine_tune=args.fine_tune, normalize=args.normalize, within=not args.no_within,
         random_state=args.seed, features=args.features, n_jobs=args.n_jobs,
         scheduler=args.scheduler, verbose=1 if show_bar else 0)
-    result.info["run"] = _provenance(args, checked)
-    with StagedFolder(args.out, own=own_files()) as stage:
-        result.save(stage.path, plots=not args.no_plots)
-        written = stage.commit()
+    result.info["run"] = provenance(args, _described(args, checked))
+    written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
         _print_summary(result, args.out, written, time.perf_counter() - start)
     return 0
 
 
-def _provenance(args, checked):
-    from ..report import data_fingerprint, versions
-
+def _described(args, checked):
+    """The data as the report records them: the simulation's settings, or ``--data``."""
     if checked["simulated"]:
-        data = (f"simulated: cell types {','.join(checked['cell_types'])} at depths "
+        return (f"simulated: cell types {','.join(checked['cell_types'])} at depths "
                 f"{','.join(f'{d:g}' for d in checked['depths'])}, genes "
                 f"{','.join(map(str, checked['genes']))}, seed {args.seed}")
-    elif checked["sample"]:
-        data = f"{args.data}: the Roadmap sample shipped with the package"
-    else:
-        data = f"{args.data} (sha256 {data_fingerprint(Path(args.data))})"
-    return {"command": args.command_line, "seed": args.seed, "data": data,
-            "versions": versions()}
+    return _data.describe(args.data)
 
 
 def _print_summary(result, out, written, seconds):
-    from ..report._formatting import format_p
-
+    """The shared summary, with the AUC of each source -> target pair as its table."""
     info = result.info
-    print(f"\ntransfer, normalisation {info['normalize']}, fine-tuning on "
-          f"{info['fine_tune']} target genes; {len(info['pairs'])} pair(s), {seconds:.0f} s")
-    wide = result.table[result.table["metric"] == "roc_auc"].pivot(
-        index="model", columns="pair", values="value")
-    order = [m for m in dict.fromkeys(result.table["model"]) if m in wide.index]
-    print("test ROC AUC per source -> target pair:")
-    print(wide.loc[order, info["pairs"]].round(3).to_string())
-    if len(result.tests):
-        print(f"\n{result.tests['test'].iloc[0]}, {result.reference} vs:")
-        for row in result.tests.itertuples():
-            print(f"  {row.pair:<24} {row.model:<32} difference "
-                  f"{row.mean_difference:+.4f}   p = {format_p(row.p_value)}")
-    for caveat in result.caveats:
-        print(f"note: {caveat}")
-    print(f"\nreport: {out}/ ({', '.join(sorted(written))})")
+    heading = (f"transfer, normalisation {info['normalize']}, fine-tuning on "
+               f"{info['fine_tune']} target genes; {len(info['pairs'])} pair(s), {seconds:.0f} s")
+    table = ("test ROC AUC per source -> target pair:\n"
+             + wide_table(result, "roc_auc", "pair", info["pairs"]))
+    print_summary(result, out, written, heading, table=table, metric="roc_auc",
+                  label=lambda row: f"{row.pair:<24} {row.model:<32}", notes=False)
