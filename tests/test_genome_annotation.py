@@ -185,3 +185,40 @@ def test_result_is_a_plain_dataframe(tmp_path):
     table = read_tss(write(tmp_path / "genes.gtf", GTF))
     assert isinstance(table, pd.DataFrame)
     assert table.index.tolist() == [0, 1, 2]
+
+
+def test_truncated_gzip_annotation_names_the_file(tmp_path):
+    packed = gzip.compress(GTF.encode() * 50)
+    path = tmp_path / "genes.gtf.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt") as info:
+        read_tss(path)
+    assert "genes.gtf.gz" in str(info.value) and "\n" not in str(info.value)
+    # Also when the format has to be sniffed from the damaged stream.
+    sniffed = tmp_path / "genes.dat"
+    sniffed.write_bytes(gzip.compress(GTF.encode())[:40])
+    with pytest.raises(ValueError, match="genes.dat: the gzip-compressed file is truncated"):
+        read_tss(sniffed)
+
+
+def test_gtf_cut_mid_line_is_refused(tmp_path):
+    # The last record loses its end: its gene type is gone, so it would be read as
+    # whatever the cut left (or, with gene_types=None, as a gene anyway).
+    cut = GTF.rstrip("\n")[:-12]
+    path = write(tmp_path / "cut.gtf", cut)
+    for gene_types in (("protein_coding",), None):
+        with pytest.raises(ValueError, match=r"cut\.gtf, line 6: .*truncated") as info:
+            read_tss(path, gene_types=gene_types)
+        assert "\n" not in str(info.value)
+    # Cut inside the columns: the column count says so, and the cut is named.
+    with pytest.raises(ValueError, match=r"line 6: expected 9 .*got 4\. .*truncated"):
+        read_tss(write(tmp_path / "cut2.gtf", GTF.rstrip("\n").rsplit("\t", 5)[0]))
+    # A complete last record without its newline is still read.
+    assert read_tss(write(tmp_path / "whole.gtf", GTF.rstrip("\n"))).shape == (3, 5)
+
+
+def test_binary_annotation_names_the_file(tmp_path):
+    path = tmp_path / "genes.gtf"
+    path.write_bytes(GTF.encode() + b"\xff\xfe\x00binary\n")
+    with pytest.raises(ValueError, match=r"genes\.gtf: not UTF-8 text"):
+        read_tss(path)

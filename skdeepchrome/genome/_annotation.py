@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import re
 import warnings
+import zlib
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -150,6 +151,52 @@ def open_text(path):
     return open(path, encoding="utf-8", newline="")
 
 
+def text_lines(path):
+    """Yield ``(line number, line)`` of a possibly gzip-compressed text file.
+
+    A damaged file is one ValueError naming it, wherever the damage is met: a truncated
+    or corrupt gzip stream (EOFError, zlib and gzip errors otherwise) or bytes that are
+    not UTF-8 text.
+
+    Examples
+    --------
+    >>> import gzip, os, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "cut.gtf.gz")
+    ...     with open(path, "wb") as fh:
+    ...         _ = fh.write(gzip.compress(b"chr1 src gene" * 1000)[:30])
+    ...     try:
+    ...         list(text_lines(path))
+    ...     except ValueError as exc:
+    ...         print(str(exc).split(": ", 1)[1])
+    the gzip-compressed file is truncated or corrupt (Compressed file ended before the \
+end-of-stream marker was reached); download or decompress it again.
+    """
+    lineno = 0
+    try:
+        with open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                yield lineno, line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ValueError(
+            f"{path}: the gzip-compressed file is truncated or corrupt ({exc}); download or "
+            f"decompress it again."
+        ) from None
+    except UnicodeDecodeError as exc:
+        # Text is decoded by the block, so the failing line is not known exactly.
+        raise ValueError(
+            f"{path}: not UTF-8 text ({exc.reason}) after line {lineno}; is it a binary or "
+            f"a differently encoded file?"
+        ) from None
+
+
+def _cut_off(line):
+    """A hint for a line that ends without a newline (only a file's last line can)."""
+    if line.endswith(("\n", "\r")):
+        return ""
+    return " The line ends without a newline: the file looks truncated (cut mid-line)."
+
+
 def _resolve_format(path, format):
     if format is not None:
         fmt = str(format).lower()
@@ -168,16 +215,15 @@ def _resolve_format(path, format):
 
 
 def _sniff_format(path):
-    with open_text(path) as fh:
-        for line in fh:
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) == 9 and fields[3].isdigit() and fields[4].isdigit():
-                return "gtf" if re.search(r'gene_id\s+"', fields[8]) else "gff3"
-            if len(fields) >= 3 and fields[1].isdigit() and fields[2].isdigit():
-                return "bed"
-            break
+    for _, line in text_lines(path):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) == 9 and fields[3].isdigit() and fields[4].isdigit():
+            return "gtf" if re.search(r'gene_id\s+"', fields[8]) else "gff3"
+        if len(fields) >= 3 and fields[1].isdigit() and fields[2].isdigit():
+            return "bed"
+        break
     raise ValueError(
         f"{path}: cannot tell whether this is GTF, GFF3 or BED from its name or first data "
         f"line; name it .gtf/.gff3/.bed or pass format=."
@@ -225,69 +271,75 @@ def _read_gff(path, fmt, feature, gene_types, id_attribute):
     features_seen, types_seen = set(), set()
     n_feature = n_typed = 0
     untyped = []  # rows without a type, kept only if the file carries no types at all
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.startswith("#"):
-                if line.startswith("##FASTA"):
-                    break
-                continue
-            if not line.strip():
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) != 9:
-                raise ValueError(
-                    f"{path}, line {lineno}: expected 9 tab-separated {kind} columns, got "
-                    f"{len(fields)}."
-                )
-            if fields[2] != feature:
-                if len(features_seen) < 50:
-                    features_seen.add(fields[2])
-                continue
-            n_feature += 1
-            attributes = parse(fields[8])
-            gene_id = _row_id(attributes, fmt, id_attribute)
-            if gene_id is None:
-                what = f"'{id_attribute}'" + (" or 'ID'" if fmt == "gff3" else "")
-                raise ValueError(
-                    f"{path}, line {lineno}: the {feature} row has no {what} attribute."
-                )
-            chrom, start, end, strand = fields[0], fields[3], fields[4], fields[6]
-            try:
-                start, end = int(start), int(end)
-            except ValueError:
-                raise ValueError(
-                    f"{path}, line {lineno}: start {fields[3]!r} and end {fields[4]!r} must "
-                    f"be integers."
-                ) from None
-            if start < 1 or end < start:
-                raise ValueError(
-                    f"{path}, line {lineno}: {kind} coordinates are 1-based with start <= "
-                    f"end, got start={start}, end={end}."
-                )
-            if strand not in ("+", "-"):
-                raise ValueError(
-                    f"{path}, line {lineno}: gene {gene_id!r} has strand {strand!r}; a TSS "
-                    f"needs '+' or '-'."
-                )
-            gene_type = next((attributes[k] for k in type_keys if k in attributes), None)
-            if gene_type is not None:
-                n_typed += 1
-                types_seen.add(gene_type)
-            name = attributes.get("gene_name") or attributes.get("Name") or gene_id
-            # 1-based closed [start, end] -> 0-based position of the first/last base.
-            tss = start - 1 if strand == "+" else end - 1
-            row = (gene_id, name, chrom, tss, strand)
-            if gene_types is not None and gene_type is None:
-                untyped.append((row, lineno))
-                continue
-            if gene_types is not None and gene_type not in gene_types:
-                continue
-            if gene_id in seen:
-                n_dropped += 1
-                first_dropped = first_dropped or (gene_id, lineno)
-                continue
-            seen.add(gene_id)
-            rows.append((row, lineno))
+    for lineno, line in text_lines(path):
+        if line.startswith("#"):
+            if line.startswith("##FASTA"):
+                break
+            continue
+        if not line.strip():
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) != 9:
+            raise ValueError(
+                f"{path}, line {lineno}: expected 9 tab-separated {kind} columns, got "
+                f"{len(fields)}.{_cut_off(line)}"
+            )
+        if fmt == "gtf" and _cut_off(line) and not fields[8].rstrip().endswith(";"):
+            # GTF attributes end with ';': a last line without its newline that stops
+            # elsewhere was cut, and its attributes (gene type, name) are incomplete.
+            raise ValueError(
+                f"{path}, line {lineno}: the attributes stop mid-record "
+                f"({fields[8][-40:]!r}).{_cut_off(line)}"
+            )
+        if fields[2] != feature:
+            if len(features_seen) < 50:
+                features_seen.add(fields[2])
+            continue
+        n_feature += 1
+        attributes = parse(fields[8])
+        gene_id = _row_id(attributes, fmt, id_attribute)
+        if gene_id is None:
+            what = f"'{id_attribute}'" + (" or 'ID'" if fmt == "gff3" else "")
+            raise ValueError(
+                f"{path}, line {lineno}: the {feature} row has no {what} attribute."
+            )
+        chrom, start, end, strand = fields[0], fields[3], fields[4], fields[6]
+        try:
+            start, end = int(start), int(end)
+        except ValueError:
+            raise ValueError(
+                f"{path}, line {lineno}: start {fields[3]!r} and end {fields[4]!r} must "
+                f"be integers."
+            ) from None
+        if start < 1 or end < start:
+            raise ValueError(
+                f"{path}, line {lineno}: {kind} coordinates are 1-based with start <= "
+                f"end, got start={start}, end={end}."
+            )
+        if strand not in ("+", "-"):
+            raise ValueError(
+                f"{path}, line {lineno}: gene {gene_id!r} has strand {strand!r}; a TSS "
+                f"needs '+' or '-'."
+            )
+        gene_type = next((attributes[k] for k in type_keys if k in attributes), None)
+        if gene_type is not None:
+            n_typed += 1
+            types_seen.add(gene_type)
+        name = attributes.get("gene_name") or attributes.get("Name") or gene_id
+        # 1-based closed [start, end] -> 0-based position of the first/last base.
+        tss = start - 1 if strand == "+" else end - 1
+        row = (gene_id, name, chrom, tss, strand)
+        if gene_types is not None and gene_type is None:
+            untyped.append((row, lineno))
+            continue
+        if gene_types is not None and gene_type not in gene_types:
+            continue
+        if gene_id in seen:
+            n_dropped += 1
+            first_dropped = first_dropped or (gene_id, lineno)
+            continue
+        seen.add(gene_id)
+        rows.append((row, lineno))
     if n_feature == 0:
         raise ValueError(
             f"{path}: no row has feature {feature!r} in column 3 (features seen: "
@@ -321,44 +373,44 @@ def _read_gff(path, fmt, feature, gene_types, id_attribute):
 def _read_bed(path):
     rows, seen = [], set()
     n_dropped, first_dropped = 0, None
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) < 6:
-                raise ValueError(
-                    f"{path}, line {lineno}: a BED annotation needs at least 6 tab-separated "
-                    f"columns (chrom, start, end, name, score, strand), got {len(fields)}."
-                )
-            chrom, start, end, name, strand = (fields[0], fields[1], fields[2], fields[3],
-                                               fields[5])
-            try:
-                start, end = int(start), int(end)
-            except ValueError:
-                raise ValueError(
-                    f"{path}, line {lineno}: start {fields[1]!r} and end {fields[2]!r} must "
-                    f"be integers."
-                ) from None
-            if start < 0 or end <= start:
-                raise ValueError(
-                    f"{path}, line {lineno}: BED coordinates are 0-based half-open with "
-                    f"0 <= start < end, got start={start}, end={end}."
-                )
-            if not name or name == ".":
-                raise ValueError(f"{path}, line {lineno}: column 4 (the gene name) is empty.")
-            if strand not in ("+", "-"):
-                raise ValueError(
-                    f"{path}, line {lineno}: gene {name!r} has strand {strand!r}; a TSS "
-                    f"needs '+' or '-'."
-                )
-            if name in seen:
-                n_dropped += 1
-                first_dropped = first_dropped or (name, lineno)
-                continue
-            seen.add(name)
-            # 0-based half-open [start, end): the first base is start, the last end - 1.
-            rows.append((name, name, chrom, start if strand == "+" else end - 1, strand))
+    for lineno, line in text_lines(path):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) < 6:
+            raise ValueError(
+                f"{path}, line {lineno}: a BED annotation needs at least 6 tab-separated "
+                f"columns (chrom, start, end, name, score, strand), got {len(fields)}."
+                f"{_cut_off(line)}"
+            )
+        chrom, start, end, name, strand = (fields[0], fields[1], fields[2], fields[3],
+                                           fields[5])
+        try:
+            start, end = int(start), int(end)
+        except ValueError:
+            raise ValueError(
+                f"{path}, line {lineno}: start {fields[1]!r} and end {fields[2]!r} must "
+                f"be integers."
+            ) from None
+        if start < 0 or end <= start:
+            raise ValueError(
+                f"{path}, line {lineno}: BED coordinates are 0-based half-open with "
+                f"0 <= start < end, got start={start}, end={end}."
+            )
+        if not name or name == ".":
+            raise ValueError(f"{path}, line {lineno}: column 4 (the gene name) is empty.")
+        if strand not in ("+", "-"):
+            raise ValueError(
+                f"{path}, line {lineno}: gene {name!r} has strand {strand!r}; a TSS "
+                f"needs '+' or '-'."
+            )
+        if name in seen:
+            n_dropped += 1
+            first_dropped = first_dropped or (name, lineno)
+            continue
+        seen.add(name)
+        # 0-based half-open [start, end): the first base is start, the last end - 1.
+        rows.append((name, name, chrom, start if strand == "+" else end - 1, strand))
     if not rows:
         raise ValueError(f"{path}: the BED annotation has no data rows.")
     return rows, (n_dropped, first_dropped) if n_dropped else None
