@@ -235,3 +235,29 @@ def test_real_roadmap_rpkm_table_and_deepdiff_counts():
     aligned = align_expression(counts.index, rpkm)
     assert aligned.n_matched == 19795
     assert np.isfinite(aligned.expression).all()
+
+
+@pytest.mark.parametrize("format", [None, "table"])
+def test_truncated_gzip_table_names_the_file(tmp_path, format):
+    rows = "".join(f"ENSG{i:011d}\t{i}.5\t{i}\t1\t\n" for i in range(5000))
+    packed = gzip.compress(("gene_id\tE000\tE003\tE123\n" + rows).encode())
+    path = tmp_path / "57epigenomes.RPKM.pc.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt") as info:
+        read_expression_table(path, epigenome="E003", format=format)
+    assert "57epigenomes.RPKM.pc.gz" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_truncated_or_cut_transcript_maps_name_the_file(tmp_path):
+    gtf = "".join(
+        f'chr1\tsrc\ttranscript\t{i + 1}\t{i + 10}\t.\t+\t.\tgene_id "G{i}"; '
+        f'transcript_id "T{i}"; gene_type "protein_coding";\n' for i in range(3000))
+    packed = gzip.compress(gtf.encode())
+    path = tmp_path / "annotation.gtf.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=r"annotation\.gtf\.gz: .*truncated or corrupt"):
+        read_transcript_map(path)
+    cut = tmp_path / "cut.gtf"
+    cut.write_text(gtf.rstrip("\n")[:-20])
+    with pytest.raises(ValueError, match=r"cut\.gtf, line 3000: .*truncated"):
+        read_transcript_map(cut)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +101,16 @@ def open_table(path):
     return open(path, encoding="utf-8", errors="replace", newline="")
 
 
+#: What reading a damaged gzip stream raises (BadGzipFile is an OSError).
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def damaged(path, exc):
+    """The ValueError for a file whose gzip stream ``exc`` says is cut off or corrupt."""
+    return ValueError(f"{path}: the gzip-compressed file is truncated or corrupt ({exc}); "
+                      "download or decompress it again.")
+
+
 def head_lines(path, n=4):
     """The first ``n`` lines of a table, without line endings; clear errors when unreadable."""
     lines = []
@@ -109,7 +120,9 @@ def head_lines(path, n=4):
                 lines.append(line.rstrip("\r\n"))
                 if len(lines) == n:
                     break
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except GZIP_ERRORS as exc:
+        raise damaged(path, exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(
             f"{path}: cannot be read as a (gzip-compressed) text table: {exc}"
         ) from None
@@ -233,6 +246,9 @@ def read_text_table(path, fmt):
         raise ValueError(f"{path}: malformed {fmt.name} table: {str(exc).strip()}") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not a text table ({exc}).") from None
+    except GZIP_ERRORS as exc:
+        # head_lines read only the start; the damage is further in.
+        raise damaged(path, exc) from None
     if names and names[-1] == "\0trailing":
         filled = (table["\0trailing"] != "").to_numpy()
         if filled.any():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..genome._annotation import parse_gtf_attributes
-from ._expression_formats import open_table, separator, split_fields
+from ._expression_formats import GZIP_ERRORS, damaged, open_table, separator, split_fields
 
 __all__ = ["read_transcript_map"]
 
@@ -63,9 +63,8 @@ def read_transcript_map(path, feature="transcript"):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such transcript -> gene map.")
-    with open_table(path) as handle:
-        first = next((line for line in handle if line.strip() and not line.startswith("#")),
-                     "")
+    first = next((line for _, line in _lines(path)
+                  if line.strip() and not line.startswith("#")), "")
     if not first:
         raise ValueError(f"{path}: the transcript -> gene map is empty.")
     fields = first.rstrip("\r\n").split("\t")
@@ -74,25 +73,39 @@ def read_transcript_map(path, feature="transcript"):
     return _from_columns(path)
 
 
+def _lines(path):
+    """``(line number, line)`` of a possibly gzip-compressed table; a truncated or corrupt
+    gzip stream is one ValueError naming the file."""
+    try:
+        with open_table(path) as handle:
+            yield from enumerate(handle, 1)
+    except GZIP_ERRORS as exc:
+        raise damaged(path, exc) from None
+
+
 def _from_gtf(path, feature):
     pairs, seen_features = [], set()
-    with open_table(path) as handle:
-        for lineno, line in enumerate(handle, 1):
-            if line.startswith("#") or not line.strip():
-                continue
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) != 9:
-                raise ValueError(f"{path}, line {lineno}: expected 9 tab-separated GTF columns, "
-                                 f"got {len(fields)}.")
-            if fields[2] != feature:
-                seen_features.add(fields[2])
-                continue
-            attributes = parse_gtf_attributes(fields[8])
-            tx, gene = attributes.get("transcript_id"), attributes.get("gene_id")
-            if not tx or not gene:
-                raise ValueError(f"{path}, line {lineno}: the {feature} record lacks a "
-                                 "transcript_id or gene_id attribute.")
-            pairs.append((tx, gene, lineno))
+    for lineno, line in _lines(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) != 9:
+            raise ValueError(f"{path}, line {lineno}: expected 9 tab-separated GTF columns, "
+                             f"got {len(fields)}.")
+        if not line.endswith(("\n", "\r")) and not fields[8].rstrip().endswith(";"):
+            # GTF attributes end with ';': a last line without its newline that stops
+            # elsewhere was cut mid-record.
+            raise ValueError(f"{path}, line {lineno}: the attributes stop mid-record and the "
+                             "line ends without a newline: the file looks truncated.")
+        if fields[2] != feature:
+            seen_features.add(fields[2])
+            continue
+        attributes = parse_gtf_attributes(fields[8])
+        tx, gene = attributes.get("transcript_id"), attributes.get("gene_id")
+        if not tx or not gene:
+            raise ValueError(f"{path}, line {lineno}: the {feature} record lacks a "
+                             "transcript_id or gene_id attribute.")
+        pairs.append((tx, gene, lineno))
     if not pairs:
         raise ValueError(
             f"{path}: no {feature!r} records, so no transcript -> gene map (record types "
@@ -104,19 +117,18 @@ def _from_gtf(path, feature):
 
 def _from_columns(path):
     pairs = []
-    with open_table(path) as handle:
-        sep = None
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            sep = sep or separator(line)
-            fields = [f.strip().strip('"') for f in split_fields(line.rstrip("\r\n"), sep)]
-            if len(fields) < 2 or not fields[0] or not fields[1]:
-                raise ValueError(f"{path}, line {lineno}: expected two columns, transcript id "
-                                 f"and gene id; got {line.strip()!r}.")
-            if not pairs and fields[0].lower() in _MAP_HEADERS:
-                continue  # the header row
-            pairs.append((fields[0], fields[1], lineno))
+    sep = None
+    for lineno, line in _lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        sep = sep or separator(line)
+        fields = [f.strip().strip('"') for f in split_fields(line.rstrip("\r\n"), sep)]
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            raise ValueError(f"{path}, line {lineno}: expected two columns, transcript id "
+                             f"and gene id; got {line.strip()!r}.")
+        if not pairs and fields[0].lower() in _MAP_HEADERS:
+            continue  # the header row
+        pairs.append((fields[0], fields[1], lineno))
     if not pairs:
         raise ValueError(f"{path}: the transcript -> gene map has no rows.")
     return _check_pairs(path, pairs)
