@@ -400,3 +400,32 @@ def test_empty_root_and_root_that_is_an_epigenome(tmp_path):
         load_remc_collection(tmp_path / "E003")
     with pytest.raises(FileNotFoundError):
         load_remc_collection(tmp_path / "absent")
+
+
+def _toy_text(n_genes=2):
+    rows = [[f"{g:06d}", b, g + b % 3, 0, 1, b, 0, g % 2] for g in range(n_genes)
+            for b in range(1, 5)]
+    return "".join(",".join(map(str, r)) + "\n" for r in rows)
+
+
+def test_gzip_named_csv_says_so(tmp_path):
+    path = tmp_path / "train.csv"
+    path.write_bytes(gzip.compress(_toy_text().encode()))
+    with pytest.raises(ValueError, match=r"train\.csv: the file is gzip-compressed .*"
+                                         r"train\.csv\.gz") as info:
+        load_deepchrome_csv(path, n_bins=4)
+    assert "fields" not in str(info.value)
+    plain = tmp_path / "valid.csv.gz"
+    plain.write_text(_toy_text())
+    with pytest.raises(ValueError, match=r"valid\.csv\.gz: the name ends in \.gz but the file "
+                                         r"is not gzip-compressed"):
+        load_deepchrome_csv(plain, n_bins=4)
+
+
+def test_truncated_gzip_csv_says_so(tmp_path):
+    packed = gzip.compress(_toy_text(400).encode())
+    path = tmp_path / "test.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=r"test\.csv\.gz: the gzip-compressed file is "
+                                         r"truncated or corrupt"):
+        load_deepchrome_csv(path, n_bins=4)

@@ -15,6 +15,7 @@ strings whose leading zeros are kept.
 
 from __future__ import annotations
 
+import gzip
 import os
 import warnings
 import zlib
@@ -44,9 +45,33 @@ def _resolve_marks(marks):
     return REMC_MARKS if marks is None else resolve_marks(marks)
 
 
+def _compression(path):
+    """pandas' compression for ``path``, told by its first bytes; refuses a misleading name.
+
+    pandas goes by the name: a gzip file named ``.csv`` would be parsed as text (a
+    "malformed CSV" error about field counts), a plain file named ``.gz`` fails inside
+    gzip. Either is said for what it is.
+    """
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    named = path.name.lower().endswith(".gz")
+    if gzipped and not named:
+        raise ValueError(
+            f"{path}: the file is gzip-compressed but its name does not end in .gz; name it "
+            f"{path.name}.gz (or decompress it: gunzip -c {path.name}.gz > {path.name})."
+        )
+    if named and not gzipped:
+        raise ValueError(
+            f"{path}: the name ends in .gz but the file is not gzip-compressed; rename it "
+            f"without .gz (or compress it with gzip)."
+        )
+    return "gzip" if gzipped else None
+
+
 def _read_frame(path):
     """Read the whole file with pandas' C parser, mapping its failures to clear errors."""
     try:
+        compression = _compression(path)
         with warnings.catch_warnings():
             # A non-numeric cell gives a mixed-type column (and this warning); the caller
             # turns that into an error naming the line, so the warning is only noise.
@@ -55,7 +80,8 @@ def _read_frame(path):
             # as they are (and is faster); skip_blank_lines=False keeps row == line - 1.
             # low_memory=False would double the parse time.
             return pd.read_csv(
-                path, header=None, dtype={0: object}, na_filter=False, skip_blank_lines=False
+                path, header=None, dtype={0: object}, na_filter=False, skip_blank_lines=False,
+                compression=compression,
             )
     except pd.errors.EmptyDataError:
         raise ValueError(
@@ -64,7 +90,12 @@ def _read_frame(path):
         ) from None
     except pd.errors.ParserError as exc:
         raise ValueError(f"{path}: malformed CSV: {str(exc).strip()}") from None
-    except (UnicodeDecodeError, EOFError, OSError, zlib.error) as exc:
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ValueError(
+            f"{path}: the gzip-compressed file is truncated or corrupt ({exc}); download or "
+            f"decompress it again."
+        ) from None
+    except (UnicodeDecodeError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise ValueError(f"{path}: cannot be read as a (gzip-compressed) CSV file: {exc}") from None
@@ -119,9 +150,11 @@ def load_deepchrome_csv(path, marks=None, n_bins=100, return_X_y=False):
     FileNotFoundError
         When the file does not exist.
     ValueError
-        When the file is empty or malformed; the message names the file, line, gene and
-        column. Checked: column count, numeric and finite cells, integer BinIDs in
-        1..n_bins, exactly one row per BinID per gene, one integer label per gene.
+        When the file is empty, malformed, truncated (a cut-off gzip stream) or
+        gzip-compressed under a name without ``.gz``; the message names the file, line,
+        gene and column. Checked: column count, numeric and finite cells,
+        integer BinIDs in 1..n_bins, exactly one row per BinID per gene, one integer label
+        per gene.
 
     Notes
     -----
