@@ -190,7 +190,9 @@ def atomic_path(path):
     """Yield a temporary path next to ``path``; on success rename it to ``path``.
 
     A reader never sees a half-written file: either the old file (or none) or the new
-    one. If the body raises, the temporary file is removed and ``path`` is untouched.
+    one, also after a crash or power cut (the file is flushed to the disk before the
+    rename, the folder after it). If the body raises, the temporary file is removed and
+    ``path`` is untouched.
 
     Examples
     --------
@@ -211,7 +213,26 @@ def atomic_path(path):
     part = parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"
     try:
         yield part
+        # The data reach the disk before the rename makes them the file, and the rename
+        # reaches it before we return: a crash or power cut leaves the old file or the
+        # whole new one, never a renamed file with missing blocks.
+        _fsync(part)
         os.replace(part, path)
+        _fsync(parent, folder=True)
     finally:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
+
+
+def _fsync(path, folder=False):
+    """Flush ``path`` (a file, or a folder's entries) to the disk.
+
+    Windows cannot open a folder for this; its renames are flushed by the file system.
+    """
+    if folder and os.name == "nt":  # pragma: no cover - POSIX in CI
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -167,3 +167,44 @@ def test_load_dataset_rejects_other_things(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="neither an epigenome folder"):
         load_dataset(tmp_path / "empty")
+
+
+def test_array_header_declaring_more_than_it_holds_is_refused(tmp_path, arrays):
+    path = save_npz_dataset(tmp_path / "d.npz", arrays["data"], gene_ids=arrays["gene_ids"],
+                            marks=MARKS)
+    damaged = tmp_path / "damaged.npz"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "data.npy":
+                # One damaged digit of the shape: numpy would allocate 6e12 floats.
+                data = data.replace(b"(6, 24)", b"(6000000000000, 24)".ljust(7), 1)
+            dst.writestr(info, data)
+    with pytest.raises(ValueError, match=r"damaged\.npz: .*'data' declares") as info:
+        load_npz_dataset(damaged)
+    assert "\n" not in str(info.value)
+
+
+def test_atomic_writes_reach_the_disk(tmp_path, arrays, monkeypatch):
+    """The file is flushed before the rename makes it visible, its folder after."""
+    import os
+
+    import skdeepchrome._files as files
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.stat(src).st_ino))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    monkeypatch.setattr(files.os, "replace", replace)
+    path = save_npz_dataset(tmp_path / "d.npz", arrays["data"], gene_ids=arrays["gene_ids"],
+                            marks=MARKS)
+    file_inode, folder_inode = path.stat().st_ino, tmp_path.stat().st_ino
+    assert events == [("fsync", file_inode), ("replace", file_inode), ("fsync", folder_inode)]

@@ -9,6 +9,7 @@ files, epigenome, ...). Only plain arrays are stored, so loading never unpickles
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 import zlib
 from pathlib import Path
@@ -135,6 +136,36 @@ def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=Non
     return path
 
 
+def _check_members(path):
+    """Refuse an npz archive whose arrays declare more data than they hold.
+
+    numpy allocates the shape an array's header declares before it reads the data, so a
+    damaged header (one flipped digit of a shape) would ask for terabytes; each member's
+    declared size is checked against its size in the zip directory first. Plain ``.npy``
+    files and other non-archives are left to numpy.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in ((1, 0), (2, 0)):
+                    continue  # numpy reads (or refuses) what it alone knows
+                header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                          else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = header(member)
+                declared = math.prod(shape) * dtype.itemsize
+                if not dtype.hasobject and declared != info.file_size - member.tell():
+                    raise ValueError(
+                        f"the array {info.filename[:-4]!r} declares {declared} bytes "
+                        f"(shape {shape}, dtype {dtype}) but holds "
+                        f"{info.file_size - member.tell()}"
+                    )
+
+
 def load_npz_dataset(path):
     """Load a dataset written by :func:`save_npz_dataset`.
 
@@ -167,6 +198,7 @@ def load_npz_dataset(path):
             f"{path}: no such file." if not path.exists() else f"{path}: is a folder."
         )
     try:
+        _check_members(path)
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ValueError("it holds a single array, not an npz archive")
@@ -180,8 +212,12 @@ def load_npz_dataset(path):
             f"{path}: not an skdeepchrome dataset, missing array(s) {missing} "
             f"(it holds {present})."
         ) from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable .npz dataset ({exc}).") from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, MemoryError,
+            NotImplementedError, RuntimeError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable .npz dataset; it is truncated or corrupt "
+                         f"({' '.join(str(exc).split()) or type(exc).__name__}).") from None
 
     data, gene_ids = arrays["data"], arrays["gene_ids"]
     marks_array = arrays["marks"]
