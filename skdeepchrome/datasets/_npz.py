@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -213,7 +214,9 @@ def load_npz_dataset(path):
             f"(it holds {present})."
         ) from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, MemoryError,
-            NotImplementedError, RuntimeError) as exc:
+            NotImplementedError, RuntimeError, SyntaxError, tokenize.TokenError) as exc:
+        # numpy parses an array's header as a Python literal: a damaged one fails with
+        # SyntaxError or TokenError too.
         if isinstance(exc, FileNotFoundError):
             raise
         raise ValueError(f"{path}: not a readable .npz dataset; it is truncated or corrupt "

@@ -29,6 +29,7 @@ import io
 import json
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -303,7 +304,10 @@ def npy_layout(data, name, kinds=ARRAY_KINDS):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
         else:
             raise ValueError(f"npy format version {version}")
-    except (ValueError, TypeError, SyntaxError, EOFError, OverflowError) as exc:
+    except (ValueError, TypeError, SyntaxError, EOFError, OverflowError, MemoryError,
+            RecursionError, tokenize.TokenError) as exc:
+        # numpy parses the header as a Python literal (tokenize, ast): a damaged one
+        # fails in any of these ways.
         raise ValueError(f"{name} is not a plain .npy array ({exc}).") from None
     if dtype.hasobject or dtype.kind not in kinds or dtype.itemsize == 0 or dtype.subdtype:
         raise ValueError(f"{name} has dtype {dtype}, which a model file may not hold.")
