@@ -797,3 +797,16 @@ def test_signed_model_files(fitted_pipeline, data, tmp_path):
         load_model(edited, key="lab secret")
     with pytest.raises(TypeError, match="key"):
         save_model(binner, tmp_path / "bad.skdc", key=42)
+
+
+@pytest.mark.parametrize("window", [None, (-2000, 2000)])
+def test_baseline_fitted_on_a_histone_matrix_round_trips(window, tmp_path):
+    """The binner's checked layout is rebuilt from the width its input carried."""
+    pytest.importorskip("skops")
+    from skdeepchrome.datasets import make_histone_dataset
+
+    ds = make_histone_dataset(60, random_state=0)
+    model = make_model("logistic", random_state=0).set_params(binner__window=window)
+    model.fit(ds.data, ds.target)
+    assert model[0].bin_size_in_ == 100
+    _same_outputs(model, _round_trip(model, tmp_path), np.asarray(ds.data))

@@ -27,6 +27,7 @@ from sklearn.svm._base import BaseLibSVM
 from sklearn.tree import BaseDecisionTree
 from sklearn.tree._tree import Tree
 
+from ..layout import HistoneMatrix
 from ..preprocessing import HistoneBinner
 
 #: Input widths a model file may declare: 5 marks x 100 bins is 500; a genome-wide
@@ -263,10 +264,17 @@ def check_binner(binner, what="HistoneBinner"):
     fresh = HistoneBinner(**binner.get_params())
     zeros = np.zeros((1, width))
     names = getattr(binner, "feature_names_in_", None)
+    carried = getattr(binner, "bin_size_in_", None)
     if names is not None:
         _array(names, f"{what}'s feature names", "OU", shape=(width,))
         # A DataFrame, as the binner was fitted on: feature_names_in_ comes with it.
         fresh.fit(pd.DataFrame(zeros, columns=names))
+    elif carried is not None and binner.bin_size is None:
+        # The width came with its input (a window is cut by it), as load_model's native
+        # path rebuilds it.
+        if not isinstance(carried, float) or not np.isfinite(carried) or carried <= 0:
+            raise ValueError(f"{what}'s bin_size_in_ is {carried!r}, not a width in bp")
+        fresh.fit(HistoneMatrix(zeros, binner.marks_, binner.n_positions_, bin_size=carried))
     else:
         fresh.fit(zeros)
     fitted = {k: v for k, v in vars(binner).items() if k not in fresh.get_params()}
