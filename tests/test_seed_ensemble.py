@@ -112,10 +112,11 @@ def test_hidden_dropout_follows_every_hidden_layer():
 def test_the_recommended_pipeline():
     model = make_model("deepchrome", random_state=3, bin_size=500)
     binner, network = model.named_steps["binner"], model.named_steps["model"]
-    assert binner.scale == "log1p" and binner.standardize
+    assert binner.scale == "log1p" and binner.standardize and binner.bin_size == 500
     assert {key: network.get_params()[key] for key in RECOMMENDED_NETWORK} == \
         RECOMMENDED_NETWORK
-    assert network.n_members == 5 and network.bin_size == 500 and network.random_state == 3
+    # The width reaches the binner; its output carries it to the network.
+    assert network.n_members == 5 and network.bin_size is None and network.random_state == 3
     regression = make_model("deepchrome", task="regression").named_steps["model"]
     assert regression.n_members == 5
     # the paper's stays one network of its own, on unstandardised log counts
