@@ -810,3 +810,18 @@ def test_baseline_fitted_on_a_histone_matrix_round_trips(window, tmp_path):
     model.fit(ds.data, ds.target)
     assert model[0].bin_size_in_ == 100
     _same_outputs(model, _round_trip(model, tmp_path), np.asarray(ds.data))
+
+
+def test_a_baseline_saved_before_the_binner_moved_still_loads(data, tmp_path):
+    # Files of earlier versions name skdeepchrome.binning.HistoneBinner, a module that no
+    # longer exists; they load as if written now, and nothing else is relaxed.
+    X, y = data
+    model = make_model("logistic", random_state=0).fit(X, y)
+    path = save_model(model, tmp_path / "now.skdc")
+    header, members = _blob_parts(path)
+    schema = members["schema.json"].decode()
+    assert '"skdeepchrome.preprocessing._binning"' in schema
+    members["schema.json"] = schema.replace('"skdeepchrome.preprocessing._binning"',
+                                            '"skdeepchrome.binning"').encode()
+    old = _write_blob(tmp_path / "old.skdc", header, members)
+    np.testing.assert_array_equal(load_model(old).predict_proba(X), model.predict_proba(X))

@@ -37,6 +37,9 @@ from ._archive import ZIP_ERRORS, check_members, npy_array, npy_layout, parse_js
 from ._checks import MAX_FEATURES, MAX_OUTPUTS, check_model
 
 _BINNER = f"{HistoneBinner.__module__}.{HistoneBinner.__qualname__}"
+#: Where skdeepchrome's own types lived when earlier versions wrote their files: such a
+#: file names the binner by its old module, which is read as the binner's present home.
+FORMER_PATHS = {("skdeepchrome.binning", "HistoneBinner"): HistoneBinner.__module__}
 #: Types beyond skops's defaults that the baselines of
 #: :func:`skdeepchrome.baselines.make_model` are made of, and that skops must be told to
 #: trust. HistoneBinner is named by the module that defines it, as skops records it (a
@@ -176,6 +179,15 @@ def _without_ids(value):
     return root["value"]
 
 
+def _present_paths(schema):
+    """``schema`` with the modules of :data:`FORMER_PATHS` read as their present homes."""
+    for node in _nodes(schema):
+        moved = FORMER_PATHS.get((node.get("__module__"), node.get("__class__")))
+        if moved is not None:
+            node["__module__"] = moved
+    return schema
+
+
 def check_schema(schema, members):
     """Refuse (ValueError) a skops ``schema`` that loading could not bound or trust.
 
@@ -229,7 +241,7 @@ def checked_blob(data):
     schema = parse_json(members.pop(SCHEMA), f"the skops blob's {SCHEMA}")
     if not isinstance(schema, dict):
         raise ValueError(f"the skops blob's {SCHEMA} is not a skops schema")
-    schema = _without_ids(schema)
+    schema = _present_paths(_without_ids(schema))
     check_schema(schema, members)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as clean:
