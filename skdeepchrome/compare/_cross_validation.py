@@ -9,13 +9,9 @@ return a :class:`ComparisonResult`.
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 from joblib import delayed
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.utils import check_random_state
 
 from ..baselines import CEILING, DIFFERENTIAL_TASK
 from ..exceptions import UnitFailedError
@@ -41,6 +37,7 @@ from ._scoring import (
     metric_values,
 )
 from ._significance import paired_fold_tests
+from ._splitting import derive_seeds, make_folds
 
 
 def _cv_task(name, model, grid, X, y, train, test, inner_seed, task="classification"):
@@ -202,26 +199,11 @@ def compare_models(
             f"X has {X.shape[1]} features, not divisible by the {len(marks)} marks "
             f"{list(marks)}; pass 3-D input or models built with the right marks."
         )
-    rng = check_random_state(random_state)
-    fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-    model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
                             task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
-    if isinstance(cv, Integral):
-        if task == "regression":
-            if len(X) < cv:
-                raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
-            cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-        else:
-            _, counts = np.unique(y_encoded, return_counts=True)
-            if counts.min() < cv:
-                raise ValueError(
-                    f"cv={cv} folds need at least {cv} genes of each class; the smaller class "
-                    f"has {counts.min()}."
-                )
-            cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-    folds = list(cv.split(X, y_encoded))
+    folds = make_folds(cv, X, y_encoded, task, fold_seed)
     # Fold by fold, so that each fold is finished (and recorded) as early as possible.
     units = {
         str(fold): [(name, delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train,

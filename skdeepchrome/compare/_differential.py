@@ -10,13 +10,9 @@ of the reference model against each other one. The input is a pair matrix
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 from joblib import delayed
-from sklearn.model_selection import KFold
-from sklearn.utils import check_random_state
 
 from ..baselines import CEILING, DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
 from ..layout import (
@@ -33,6 +29,7 @@ from ._result import ComparisonResult
 from ._running import run_tasks
 from ._scoring import check_scoring, metric_values
 from ._significance import paired_fold_tests
+from ._splitting import derive_seeds, make_folds
 
 #: Models that need each cell's expression; left out of the defaults without it.
 NEEDS_CELL_EXPRESSION = ("deepchrome_difference",)
@@ -169,9 +166,7 @@ def compare_differential(
     if models is None:
         models = [m for m in DIFFERENTIAL_MODEL_NAMES
                   if cell_expression is not None or m not in NEEDS_CELL_EXPRESSION]
-    rng = check_random_state(random_state)
-    fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-    model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
                             task=DIFFERENTIAL_TASK)
     full = None if cell_expression is None else np.column_stack([y, cell_expression])
@@ -179,11 +174,7 @@ def compare_differential(
     if missing:
         raise ValueError(f"{missing} fit each cell's own expression: pass cell_expression= "
                          "(n_genes, 2), e.g. load_roadmap_pair().cell_expression.")
-    if isinstance(cv, Integral):
-        if len(X) < cv:
-            raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
-        cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-    folds = list(cv.split(X, y))
+    folds = make_folds(cv, X, y, DIFFERENTIAL_TASK, fold_seed)
     targets = {name: full if takes_cell_expression(m) and full is not None else y
                for name, m in models.items()}
     tasks = [delayed(_cv_task)(name, model, X, targets[name], train, test)

@@ -12,14 +12,15 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, KFold, PredefinedSplit, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 
-from ..baselines import CEILING, default_param_grids, make_model, model_names
+from ..baselines import CEILING, default_param_grids, make_model
+from ..baselines._names import requested_model_names
 from ..estimators import TorchHistoneEstimator
 from ..layout import REMC_MARKS
 from ._inputs import continuous_score
+from ._splitting import derive_seeds, fold_splitter
 
 
 def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None,
@@ -29,21 +30,15 @@ def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=No
     ``bin_size`` (base pairs per bin of the data, when known) reaches every named model
     (:func:`~skdeepchrome.baselines.make_model`), so the CNN sizes its filter in base pairs.
     """
-    if models is None:
-        models = model_names(task)
-    if isinstance(models, str):
-        models = [m.strip() for m in models.split(",") if m.strip()]
+    names = requested_model_names(models, task)
     if isinstance(models, dict):
         resolved = dict(models)
     else:
-        rng = check_random_state(random_state)
+        # One seed per name, in order (a repeated name draws again and keeps the last).
         resolved = {}
-        for name in models:
-            seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+        for name, seed in zip(names, derive_seeds(random_state, len(names))):
             resolved[name] = make_model(name, features=features, marks=marks, random_state=seed,
                                         task=task, bin_size=bin_size)
-    if not resolved:
-        raise ValueError("No models to compare.")
     if CEILING in resolved:
         raise ValueError(f"{CEILING!r} is reserved for the Bayes ceiling row; rename that model.")
     return resolved
@@ -66,12 +61,8 @@ def tuned(model, grid, random_state, task="classification"):
     classification, plain with R² for regression)."""
     if not grid:
         return model
-    if task == "regression":
-        inner = KFold(3, shuffle=True, random_state=random_state)
-    else:
-        inner = StratifiedKFold(3, shuffle=True, random_state=random_state)
-    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task], cv=inner, n_jobs=1,
-                        refit=True)
+    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task],
+                        cv=fold_splitter(3, task, random_state), n_jobs=1, refit=True)
 
 
 def fit_and_predict(model, X_train, y_train, X_test, task="classification"):

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 from joblib import delayed
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 
 from ..baselines._names import CEILING, requested_model_names
 from ..datasets import RemcCollection, load_remc
@@ -47,6 +46,7 @@ from ._scoring import check_scoring, metric_values
 from ._significance import (
     epigenome_tests,
 )
+from ._splitting import derive_seeds
 from ._transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
 
 #: The epigenome a worker process loaded last, so that its next fit on the same epigenome
@@ -230,8 +230,7 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
         raise ValueError(f"Epigenome names repeat: {names}.")
     task = check_task(task)
     scoring = check_scoring(scoring, task)
-    seed = None if random_state is None else int(
-        check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    (seed,) = derive_seeds(random_state, 1)
     names_of_models = requested_model_names(models, task)
     run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
     # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with

@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 
 from ..baselines import CEILING
 from ._scoring import REGRESSION_METRICS
+from ._splitting import draw_seed
 
 #: Why a test returned NaN, by test.
 UNDEFINED = {
@@ -180,7 +181,7 @@ def bootstrap_auc(y_true, score, n_boot=1000, random_state=None):
     score = np.asarray(score, dtype=float)
     n = len(y_true)
     # numpy's Generator draws integers several times faster than RandomState.
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    rng = np.random.default_rng(draw_seed(random_state))
     order = np.argsort(score, kind="mergesort")
     y_sorted, s_sorted = y_true[order], score[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])

@@ -45,6 +45,7 @@ from ._result import ComparisonResult
 from ._running import run_tasks
 from ._scoring import check_scoring, metric_values
 from ._significance import pair_tests
+from ._splitting import derive_seeds, draw_seed
 
 __all__ = ["ALL_BUT_TARGET", "TransferResult", "pair_name", "transfer_protocol", "within_name"]
 
@@ -204,19 +205,16 @@ def _fit_and_score(model, train, valid, tune_set, test):
     return score, label, fit_s, time.perf_counter() - start
 
 
-def _fine_tune_genes(X, y, n, rng, target):
+def _fine_tune_genes(X, y, n, rng):
     """A stratified draw of ``n`` target training genes (``None`` for ``n == 0``)."""
     if n == 0:
         return None
-    if n > len(y):
-        raise ValueError(f"fine_tune={n} asks for more target genes than the {len(y)} of "
-                         f"{target!r}'s train split.")
     if n == len(y):
         return X, y
     stratify = y if n >= 2 and np.bincount(y).min() >= 2 else None
     try:
         rows, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=stratify,
-                                   random_state=rng.randint(np.iinfo(np.int32).max))
+                                   random_state=draw_seed(rng))
     except ValueError:  # too few genes to keep both classes' share
         rows = rng.choice(len(y), n, replace=False)
     return X[rows], y[rows]
@@ -316,8 +314,7 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     fine_tune = _check_fine_tune(fine_tune)
     normalize = _check_normalize(normalize)
     scoring = check_scoring(scoring, "classification")
-    seed = None if random_state is None else int(
-        check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    (seed,) = derive_seeds(random_state, 1)
     model_list = requested_model_names(models, "classification")
     reference = reference if reference in model_list else model_list[0]
 
@@ -357,7 +354,7 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
         valid = (np.concatenate([scaled[n]["valid"] for n in members]),
                  np.concatenate([loaded[n]["valid"][1] for n in members]))
         tune_set = _fine_tune_genes(scaled[tgt]["train"], loaded[tgt]["train"][1], fine_tune,
-                                    rng, tgt)
+                                    rng)
         test = (scaled[tgt]["test"], loaded[tgt]["test"][1])
         for model_name in model_list:
             tasks.append(delayed(_fit_and_score)(resolved[model_name], train, valid, tune_set,
