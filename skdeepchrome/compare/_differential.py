@@ -11,10 +11,8 @@ of the reference model against each other one. The input is a pair matrix
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from joblib import delayed
 
-from ..baselines import CEILING, DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
+from ..baselines import DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
 from ..layout import (
     DEFAULT_CELLS,
     REMC_MARKS,
@@ -23,13 +21,14 @@ from ..layout import (
     split_pair_marks,
     stack_cells,
 )
-from ._fitting import fit_and_predict, resolve_models
+from ._fitting import resolve_models
+from ._folds import fold_result, fold_tables, fold_units
 from ._inputs import check_continuous_target
 from ._result import ComparisonResult
 from ._running import run_tasks
-from ._scoring import check_scoring, metric_values
+from ._scoring import check_scoring
 from ._significance import paired_fold_tests
-from ._splitting import derive_seeds, make_folds
+from ._splitting import derive_seeds, fold_sizes, make_folds
 
 #: Models that need each cell's expression; left out of the defaults without it.
 NEEDS_CELL_EXPRESSION = ("deepchrome_difference",)
@@ -85,12 +84,6 @@ def _check_cell_expression(cell_expression, n_genes):
     if not np.isfinite(values).all():
         raise ValueError("cell_expression contains NaN or infinity.")
     return values
-
-
-def _cv_task(name, model, X, y, train, test):
-    _, score, _, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test],
-                                                 "regression")
-    return name, score, fit_s, pred_s
 
 
 def compare_differential(
@@ -177,26 +170,18 @@ def compare_differential(
     folds = make_folds(cv, X, y, DIFFERENTIAL_TASK, fold_seed)
     targets = {name: full if takes_cell_expression(m) and full is not None else y
                for name, m in models.items()}
-    tasks = [delayed(_cv_task)(name, model, X, targets[name], train, test)
-             for name, model in models.items() for train, test in folds]
-    outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc="differential cross-validation")
-    rows, predictions = [], []
-    units = [(f, fold) for _ in models for f, fold in enumerate(folds)]
-    if posterior is not None:
-        outputs = list(outputs) + [(CEILING, posterior[test], np.nan, np.nan)
-                                   for _, test in folds]
-        units += list(enumerate(folds))
-    for (name, score, fit_s, pred_s), (fold, (_, test)) in zip(outputs, units):
-        for metric, value in metric_values(y[test], score, score, scoring).items():
-            rows.append(dict(model=name, fold=fold, metric=metric, value=value,
-                             fit_seconds=fit_s, predict_seconds=pred_s))
-        predictions.append(pd.DataFrame(dict(model=name, fold=fold, gene=test,
-                                             y_true=y[test], score=score)))
-    table = pd.DataFrame(rows)
-    n_test = int(np.mean([len(test) for _, test in folds]))
-
-    tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
+    units = fold_units(models, X, targets, folds, "regression")
+    # Model by model, as the fits always ran; then each fold's results in model order.
+    order = [(unit, i) for i in range(len(models)) for unit in units]
+    outputs = dict(zip(order, run_tasks([units[unit][i][1] for unit, i in order],
+                                        n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
+                                        desc="differential cross-validation")))
+    done = {unit: fold_result(folds, y, scoring, unit,
+                              [outputs[unit, i] for i in range(len(models))])
+            for unit in units}
+    table, predictions, _ = fold_tables(models, done, folds, y, scoring, posterior=posterior,
+                                        task=DIFFERENTIAL_TASK)
+    tests = paired_fold_tests(table, reference, scoring, *fold_sizes(folds, len(X)))
     cells, cell_marks = split_pair_marks(marks)
     info = dict(
         protocol=f"cross-validation, log2 fold change {cells[0]} over {cells[1]}",
@@ -206,6 +191,5 @@ def compare_differential(
         cell_expression=cell_expression is not None,
         models={name: repr(model) for name, model in models.items()}, best_params={},
     )
-    return ComparisonResult(table, unit="fold", tests=tests,
-                            predictions=pd.concat(predictions, ignore_index=True),
+    return ComparisonResult(table, unit="fold", tests=tests, predictions=predictions,
                             reference=reference, info=info, task="regression")

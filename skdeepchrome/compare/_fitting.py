@@ -1,14 +1,16 @@
-"""Running the fits of a comparison: models and grids by name, one fit, many in parallel.
+"""The fits of a comparison: models and grids by name, and one timed fit and prediction.
 
-Every protocol (cross-validation, the paper's train / valid / test split, the real sample)
-builds a list of ``delayed`` fits and hands it to :func:`run_tasks`, which runs them through
-joblib locally or on a ``dask.distributed`` cluster, with progress and each warning once.
+Every protocol (cross-validation, the paper's train / valid / test split, transfer, the
+differential task) fits each model through :func:`fit_and_predict` and hands the
+``delayed`` fits to :mod:`skdeepchrome.compare._running`, which runs them through joblib
+locally or on a ``dask.distributed`` cluster, with progress and each warning once.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 from sklearn.base import clone
@@ -65,17 +67,57 @@ def tuned(model, grid, random_state, task="classification"):
                         cv=fold_splitter(3, task, random_state), n_jobs=1, refit=True)
 
 
-def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
-    """Fit a clone; return ``(fitted, score, label, fit_seconds, predict_seconds)``.
-
-    For regression ``score`` and ``label`` are both the predictions.
-    """
-    model = clone(model)
-    start = time.perf_counter()
+@contextmanager
+def _sklearn_silenced():
     with warnings.catch_warnings():
         # Convergence chatter from a baseline should not drown the report.
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-        model.fit(X_train, y_train)
+        yield
+
+
+def fit_and_predict(model, X_train, y_train, X_test, task="classification", *, valid=None,
+                    grid=None, fine_tune=None, quiet=False):
+    """Fit a clone of ``model`` and predict ``X_test``, timing both.
+
+    Parameters
+    ----------
+    model : estimator
+    X_train, y_train, X_test : arrays
+    task : {"classification", "regression"}, default="classification"
+        For regression ``score`` and ``label`` are both the predictions.
+    valid : (X_valid, y_valid), optional
+        A validation split: a neural final step early-stops on it
+        (:func:`fit_with_validation`) and ``grid`` is chosen on it.
+    grid : dict, optional
+        Parameters to choose on ``valid`` (:func:`choose_on_valid`) before the fit.
+    fine_tune : (X, y), optional
+        Genes of another dataset learnt after the fit (:func:`continue_fit`).
+    quiet : bool, default=False
+        Silence scikit-learn's ``UserWarning`` during the fit.
+
+    Returns
+    -------
+    score, label : ndarray
+    fit_seconds, predict_seconds : float
+    best_params : dict or None
+        What an inner search (``GridSearchCV``) chose.
+    """
+    model = clone(model)
+    start = time.perf_counter()
+    with _sklearn_silenced() if quiet else nullcontext():
+        if fine_tune is not None and not is_neural(model):
+            # A baseline cannot continue a fit: it learns from both sets of genes at once.
+            X_train = np.concatenate([X_train, fine_tune[0]])
+            y_train = np.concatenate([y_train, fine_tune[1]])
+        if valid is None:
+            model.fit(X_train, y_train)
+        else:
+            if grid is not None:
+                model.set_params(**choose_on_valid(model, grid, X_train, y_train, *valid,
+                                                   scoring=TUNING_SCORE[task]))
+            fit_with_validation(model, X_train, y_train, *valid)
+        if fine_tune is not None and is_neural(model):
+            continue_fit(model, *fine_tune)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     if task == "regression":
@@ -83,7 +125,18 @@ def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
     else:
         score = continuous_score(model, X_test)
         label = np.asarray(model.predict(X_test))
-    return model, score, label, fit_seconds, time.perf_counter() - start
+    return (score, label, fit_seconds, time.perf_counter() - start,
+            getattr(model, "best_params_", None))
+
+
+def final_step(model):
+    """The estimator at the end of ``model`` (a pipeline's last step, or ``model`` itself)."""
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def is_neural(model):
+    """Whether ``model`` ends in one of the package's torch networks."""
+    return isinstance(final_step(model), TorchHistoneEstimator)
 
 
 def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
@@ -92,15 +145,30 @@ def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
     A pipeline's earlier steps are fitted on the training genes only and applied to the
     validation genes before they reach the network.
     """
-    final = model[-1] if isinstance(model, Pipeline) else model
-    if not isinstance(final, TorchHistoneEstimator):
+    if not is_neural(model):
         return model.fit(X_train, y_train)
+    final = final_step(model)
     if isinstance(model, Pipeline) and len(model) > 1:
         head = model[:-1]
         Xt = head.fit_transform(X_train, y_train)
         final.fit(Xt, y_train, X_val=head.transform(X_valid), y_val=y_valid)
     else:
         final.fit(X_train, y_train, X_val=X_valid, y_val=y_valid)
+    return model
+
+
+def continue_fit(model, X, y):
+    """Continue the fitted network at the end of ``model`` on ``X, y`` (``warm_start``).
+
+    Only the network continues: the steps before it keep what they learnt first (refitted
+    on a few new genes, a standardising binner would move every feature under the
+    network's feet).
+    """
+    final = final_step(model)
+    if isinstance(model, Pipeline):
+        X = model[:-1].transform(X)
+    final.set_params(warm_start=True)
+    final.fit(X, y)
     return model
 
 
@@ -113,8 +181,3 @@ def choose_on_valid(model, grid, X_train, y_train, X_valid, y_valid, scoring="ro
     search = GridSearchCV(model, grid, scoring=scoring, cv=PredefinedSplit(fold), refit=False,
                           n_jobs=1)
     return search.fit(X, y).best_params_
-
-
-def is_neural(model):
-    final = model[-1] if isinstance(model, Pipeline) else model
-    return isinstance(final, TorchHistoneEstimator)
