@@ -9,7 +9,7 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 
 from skdeepchrome.cli import main
-from skdeepchrome.compare import _cross_validation as compare_module
+from skdeepchrome.compare import _folds as folds_module
 from skdeepchrome.compare import _protocol as protocol_module
 from skdeepchrome.compare import compare_models, paper_protocol
 from skdeepchrome.compare._records import RECORD_FOLDER, RunRecord, make_manifest
@@ -129,7 +129,7 @@ def test_cross_validation_resumes_fold_by_fold(tmp_path, monkeypatch):
     settings = dict(models=["logistic", "random_forest"], cv=3, random_state=0,
                     reference="logistic", verbose=0, features="marks")
     full = compare_models(X, y, **settings)
-    original, calls = compare_module._cv_task, []
+    original, calls = folds_module.fit_fold, []
 
     def interrupted_on_the_second_fold(*args, **kwargs):
         calls.append(args[0])
@@ -137,10 +137,10 @@ def test_cross_validation_resumes_fold_by_fold(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(compare_module, "_cv_task", interrupted_on_the_second_fold)
+    monkeypatch.setattr(folds_module, "fit_fold", interrupted_on_the_second_fold)
     with pytest.raises(KeyboardInterrupt, match="1 of 3 folds finished and kept"):
         compare_models(X, y, record_dir=tmp_path, **settings)
-    monkeypatch.setattr(compare_module, "_cv_task", original)
+    monkeypatch.setattr(folds_module, "fit_fold", original)
     resumed = compare_models(X, y, record_dir=tmp_path, resume=True, **settings)
     pd.testing.assert_frame_equal(resumed.table.drop(columns=TIMINGS),
                                   full.table.drop(columns=TIMINGS))

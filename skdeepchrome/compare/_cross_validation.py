@@ -9,46 +9,46 @@ return a :class:`ComparisonResult`.
 
 from __future__ import annotations
 
-from numbers import Integral
+from functools import partial
 
 import numpy as np
-import pandas as pd
-from joblib import delayed
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.utils import check_random_state
 
-from ..baselines import CEILING, DIFFERENTIAL_TASK
-from ..exceptions import UnitFailedError
+from ..baselines import DIFFERENTIAL_TASK
 from ..layout import REMC_MARKS
 from ._differential import compare_differential
-from ._fitting import (
-    fit_and_predict,
-    resolve_grids,
-    resolve_models,
-    tuned,
-)
-from ._inputs import (
-    check_binary_target,
-    check_continuous_target,
-    check_matrix,
-    resolve_task,
-)
-from ._records import RunRecord, UnitResult, arrays_fingerprint, describe_models, make_manifest
+from ._fitting import resolve_grids, resolve_models
+from ._folds import fold_result, fold_tables, fold_units
+from ._inputs import check_matrix, check_target, resolve_task
+from ._records import arrays_fingerprint, describe_models, open_record
 from ._result import ComparisonResult
-from ._running import run_units
-from ._scoring import (
-    check_scoring,
-    metric_values,
-)
+from ._running import failure_records, require_finished, run_units
+from ._scoring import check_scoring
 from ._significance import paired_fold_tests
+from ._splitting import derive_seeds, fold_sizes, make_folds
 
 
-def _cv_task(name, model, grid, X, y, train, test, inner_seed, task="classification"):
-    model = tuned(model, grid, inner_seed, task)
-    fitted, score, label, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test],
-                                                          task)
-    best = getattr(fitted, "best_params_", None)
-    return name, score, label, fit_s, pred_s, best
+def _check_data(X, y, task, posterior):
+    """``(X, y, classes, marks, posterior)`` checked for a comparison of ``task``."""
+    X, carried = check_matrix(X)
+    y, classes = check_target(y, task)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} genes but y has {len(y)} labels.")
+    if posterior is not None:
+        if task == "regression":
+            raise ValueError(
+                "posterior is a probability of the positive class and gives the ceiling of a "
+                "classification; a regression comparison has no ceiling row, leave it out."
+            )
+        posterior = np.asarray(posterior, dtype=float)
+        if posterior.shape != (len(X),) or not np.all((posterior >= 0) & (posterior <= 1)):
+            raise ValueError("posterior must hold one probability in [0, 1] per gene.")
+    marks = carried or REMC_MARKS
+    if X.shape[1] % len(marks):
+        raise ValueError(
+            f"X has {X.shape[1]} features, not divisible by the {len(marks)} marks "
+            f"{list(marks)}; pass 3-D input or models built with the right marks."
+        )
+    return X, y, classes, marks, posterior
 
 
 def compare_models(
@@ -180,115 +180,28 @@ def compare_models(
         raise ValueError("cell_expression applies to task='differential' only.")
     task = resolve_task(y, task)
     scoring = check_scoring(scoring, task)
-    X, carried = check_matrix(X)
-    if task == "regression":
-        y_encoded, classes = check_continuous_target(y), None
-    else:
-        y_encoded, classes = check_binary_target(y)
-    if len(y_encoded) != len(X):
-        raise ValueError(f"X has {len(X)} genes but y has {len(y_encoded)} labels.")
-    if posterior is not None:
-        if task == "regression":
-            raise ValueError(
-                "posterior is a probability of the positive class and gives the ceiling of a "
-                "classification; a regression comparison has no ceiling row, leave it out."
-            )
-        posterior = np.asarray(posterior, dtype=float)
-        if posterior.shape != (len(X),) or not np.all((posterior >= 0) & (posterior <= 1)):
-            raise ValueError("posterior must hold one probability in [0, 1] per gene.")
-    marks = carried or REMC_MARKS
-    if X.shape[1] % len(marks):
-        raise ValueError(
-            f"X has {X.shape[1]} features, not divisible by the {len(marks)} marks "
-            f"{list(marks)}; pass 3-D input or models built with the right marks."
-        )
-    rng = check_random_state(random_state)
-    fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-    model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    X, y, classes, marks, posterior = _check_data(X, y, task, posterior)
+    fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
                             task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
-    if isinstance(cv, Integral):
-        if task == "regression":
-            if len(X) < cv:
-                raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
-            cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-        else:
-            _, counts = np.unique(y_encoded, return_counts=True)
-            if counts.min() < cv:
-                raise ValueError(
-                    f"cv={cv} folds need at least {cv} genes of each class; the smaller class "
-                    f"has {counts.min()}."
-                )
-            cv = StratifiedKFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-    folds = list(cv.split(X, y_encoded))
-    # Fold by fold, so that each fold is finished (and recorded) as early as possible.
-    units = {
-        str(fold): [(name, delayed(_cv_task)(name, model, grids.get(name), X, y_encoded, train,
-                                             test, fold_seed, task))
-                    for name, model in models.items()]
-        for fold, (train, test) in enumerate(folds)
-    }
-    record = None
-    if record_dir is not None:
-        manifest = make_manifest(
-            protocol="cross-validation",
-            data=arrays_fingerprint(X, y_encoded, posterior),
-            models=describe_models(models),
-            parameters=dict(cv=[[len(tr), arrays_fingerprint(te)] for tr, te in folds],
-                            scoring=list(scoring), tune={k: repr(v) for k, v in grids.items()},
-                            features=features, task=task),
-            seed=random_state, units=list(units))
-        record = RunRecord.open(record_dir, manifest, resume=resume)
-    elif resume:
-        raise ValueError("resume=True continues the run recorded in record_dir; pass "
-                         "record_dir.")
-
-    def fold_result(unit, outputs):
-        test = folds[int(unit)][1]
-        rows, frames, extras = [], [], {}
-        for name, score, label, fit_s, pred_s, best in outputs:
-            for metric, value in metric_values(y_encoded[test], score, label, scoring).items():
-                rows.append(dict(model=name, fold=int(unit), metric=metric, value=value,
-                                 fit_seconds=fit_s, predict_seconds=pred_s))
-            frames.append(pd.DataFrame(dict(model=name, fold=int(unit), gene=test,
-                                            y_true=y_encoded[test], score=score)))
-            if best is not None:
-                extras[name] = str(best)
-        return UnitResult(rows, pd.concat(frames, ignore_index=True), {"best_params": extras})
-
-    done, failed = run_units(units, fold_result, record=record, keep_going=keep_going,
-                             n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                             desc="cross-validation", what="fold")
-    if not done:
-        raise UnitFailedError(
-            "every fold failed: " + "; ".join(f"fold {u} ({m}: {e})" for u, f in failed.items()
-                                              for m, e in f.failures) + ".")
-    # Model by model, fold by fold: the table reads as before the folds were recorded.
-    rows, predictions, best_params = [], [], {}
-    for name in models:
-        for result in done.values():
-            rows += [row for row in result.rows if row["model"] == name]
-            frame = result.predictions
-            predictions.append(frame[frame["model"] == name])
-            best = result.extras.get("best_params", {}).get(name)
-            if best is not None:
-                best_params.setdefault(name, []).append(best)
-    folds_done = [int(unit) for unit in done]
-    if posterior is not None:
-        for fold in folds_done:
-            test = folds[fold][1]
-            p = posterior[test]
-            for metric, value in metric_values(y_encoded[test], p, (p > 0.5).astype(int),
-                                               scoring).items():
-                rows.append(dict(model=CEILING, fold=fold, metric=metric, value=value,
-                                 fit_seconds=np.nan, predict_seconds=np.nan))
-            predictions.append(pd.DataFrame(dict(model=CEILING, fold=fold, gene=test,
-                                                 y_true=y_encoded[test], score=p)))
-    table = pd.DataFrame(rows)
-    predictions = pd.concat(predictions, ignore_index=True)
-    n_test = int(np.mean([len(test) for _, test in folds]))
-    tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
+    folds = make_folds(cv, X, y, task, fold_seed)
+    units = fold_units(models, X, dict.fromkeys(models, y), folds, task, grids=grids,
+                       inner_seed=fold_seed)
+    record = open_record(
+        record_dir, resume=resume, protocol="cross-validation",
+        data=arrays_fingerprint(X, y, posterior), models=describe_models(models),
+        parameters=dict(cv=[[len(tr), arrays_fingerprint(te)] for tr, te in folds],
+                        scoring=list(scoring), tune={k: repr(v) for k, v in grids.items()},
+                        features=features, task=task),
+        seed=random_state, units=list(units))
+    done, failed = run_units(units, partial(fold_result, folds, y, scoring), record=record,
+                             keep_going=keep_going, n_jobs=n_jobs, scheduler=scheduler,
+                             verbose=verbose, desc="cross-validation", what="fold")
+    require_finished(done, failed, "fold", label="fold {}".format)
+    table, predictions, best_params = fold_tables(models, done, folds, y, scoring,
+                                                  posterior=posterior, task=task)
+    tests = paired_fold_tests(table, reference, scoring, *fold_sizes(folds, len(X)))
     info = dict(
         protocol="cross-validation", task=task, n_genes=int(len(X)),
         n_features=int(X.shape[1]), marks=list(marks),
@@ -299,9 +212,7 @@ def compare_models(
         best_params=best_params,
     )
     if failed:
-        info["failures"] = [dict(unit=int(unit), model=model, error=error)
-                            for unit, failure in failed.items()
-                            for model, error in failure.failures]
+        info["failures"] = failure_records(failed, unit=int)
     return ComparisonResult(table, unit="fold", tests=tests,
                             predictions=predictions,
                             reference=reference, info=info, task=task)

@@ -10,15 +10,9 @@ of the reference model against each other one. The input is a pair matrix
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
-import pandas as pd
-from joblib import delayed
-from sklearn.model_selection import KFold
-from sklearn.utils import check_random_state
 
-from ..baselines import CEILING, DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
+from ..baselines import DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
 from ..layout import (
     DEFAULT_CELLS,
     REMC_MARKS,
@@ -27,12 +21,14 @@ from ..layout import (
     split_pair_marks,
     stack_cells,
 )
-from ._fitting import fit_and_predict, resolve_models
+from ._fitting import resolve_models
+from ._folds import fold_result, fold_tables, fold_units
 from ._inputs import check_continuous_target
 from ._result import ComparisonResult
 from ._running import run_tasks
-from ._scoring import check_scoring, metric_values
+from ._scoring import check_scoring
 from ._significance import paired_fold_tests
+from ._splitting import derive_seeds, fold_sizes, make_folds
 
 #: Models that need each cell's expression; left out of the defaults without it.
 NEEDS_CELL_EXPRESSION = ("deepchrome_difference",)
@@ -88,12 +84,6 @@ def _check_cell_expression(cell_expression, n_genes):
     if not np.isfinite(values).all():
         raise ValueError("cell_expression contains NaN or infinity.")
     return values
-
-
-def _cv_task(name, model, X, y, train, test):
-    _, score, _, fit_s, pred_s = fit_and_predict(model, X[train], y[train], X[test],
-                                                 "regression")
-    return name, score, fit_s, pred_s
 
 
 def compare_differential(
@@ -169,9 +159,7 @@ def compare_differential(
     if models is None:
         models = [m for m in DIFFERENTIAL_MODEL_NAMES
                   if cell_expression is not None or m not in NEEDS_CELL_EXPRESSION]
-    rng = check_random_state(random_state)
-    fold_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
-    model_seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+    fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
                             task=DIFFERENTIAL_TASK)
     full = None if cell_expression is None else np.column_stack([y, cell_expression])
@@ -179,33 +167,21 @@ def compare_differential(
     if missing:
         raise ValueError(f"{missing} fit each cell's own expression: pass cell_expression= "
                          "(n_genes, 2), e.g. load_roadmap_pair().cell_expression.")
-    if isinstance(cv, Integral):
-        if len(X) < cv:
-            raise ValueError(f"cv={cv} folds need at least {cv} genes; got {len(X)}.")
-        cv = KFold(n_splits=cv, shuffle=True, random_state=fold_seed)
-    folds = list(cv.split(X, y))
+    folds = make_folds(cv, X, y, DIFFERENTIAL_TASK, fold_seed)
     targets = {name: full if takes_cell_expression(m) and full is not None else y
                for name, m in models.items()}
-    tasks = [delayed(_cv_task)(name, model, X, targets[name], train, test)
-             for name, model in models.items() for train, test in folds]
-    outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                        desc="differential cross-validation")
-    rows, predictions = [], []
-    units = [(f, fold) for _ in models for f, fold in enumerate(folds)]
-    if posterior is not None:
-        outputs = list(outputs) + [(CEILING, posterior[test], np.nan, np.nan)
-                                   for _, test in folds]
-        units += list(enumerate(folds))
-    for (name, score, fit_s, pred_s), (fold, (_, test)) in zip(outputs, units):
-        for metric, value in metric_values(y[test], score, score, scoring).items():
-            rows.append(dict(model=name, fold=fold, metric=metric, value=value,
-                             fit_seconds=fit_s, predict_seconds=pred_s))
-        predictions.append(pd.DataFrame(dict(model=name, fold=fold, gene=test,
-                                             y_true=y[test], score=score)))
-    table = pd.DataFrame(rows)
-    n_test = int(np.mean([len(test) for _, test in folds]))
-
-    tests = paired_fold_tests(table, reference, scoring, len(X) - n_test, n_test)
+    units = fold_units(models, X, targets, folds, "regression")
+    # Model by model, as the fits always ran; then each fold's results in model order.
+    order = [(unit, i) for i in range(len(models)) for unit in units]
+    outputs = dict(zip(order, run_tasks([units[unit][i][1] for unit, i in order],
+                                        n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
+                                        desc="differential cross-validation")))
+    done = {unit: fold_result(folds, y, scoring, unit,
+                              [outputs[unit, i] for i in range(len(models))])
+            for unit in units}
+    table, predictions, _ = fold_tables(models, done, folds, y, scoring, posterior=posterior,
+                                        task=DIFFERENTIAL_TASK)
+    tests = paired_fold_tests(table, reference, scoring, *fold_sizes(folds, len(X)))
     cells, cell_marks = split_pair_marks(marks)
     info = dict(
         protocol=f"cross-validation, log2 fold change {cells[0]} over {cells[1]}",
@@ -215,6 +191,5 @@ def compare_differential(
         cell_expression=cell_expression is not None,
         models={name: repr(model) for name, model in models.items()}, best_params={},
     )
-    return ComparisonResult(table, unit="fold", tests=tests,
-                            predictions=pd.concat(predictions, ignore_index=True),
+    return ComparisonResult(table, unit="fold", tests=tests, predictions=predictions,
                             reference=reference, info=info, task="regression")

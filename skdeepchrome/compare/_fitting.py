@@ -1,25 +1,28 @@
-"""Running the fits of a comparison: models and grids by name, one fit, many in parallel.
+"""The fits of a comparison: models and grids by name, and one timed fit and prediction.
 
-Every protocol (cross-validation, the paper's train / valid / test split, the real sample)
-builds a list of ``delayed`` fits and hands it to :func:`run_tasks`, which runs them through
-joblib locally or on a ``dask.distributed`` cluster, with progress and each warning once.
+Every protocol (cross-validation, the paper's train / valid / test split, transfer, the
+differential task) fits each model through :func:`fit_and_predict` and hands the
+``delayed`` fits to :mod:`skdeepchrome.compare._running`, which runs them through joblib
+locally or on a ``dask.distributed`` cluster, with progress and each warning once.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, KFold, PredefinedSplit, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 
-from ..baselines import CEILING, default_param_grids, make_model, model_names
+from ..baselines import CEILING, default_param_grids, make_model
+from ..baselines._names import requested_model_names
 from ..estimators import TorchHistoneEstimator
 from ..layout import REMC_MARKS
 from ._inputs import continuous_score
+from ._splitting import derive_seeds, fold_splitter
 
 
 def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=None,
@@ -29,21 +32,15 @@ def resolve_models(models, *, marks=REMC_MARKS, features="bins", random_state=No
     ``bin_size`` (base pairs per bin of the data, when known) reaches every named model
     (:func:`~skdeepchrome.baselines.make_model`), so the CNN sizes its filter in base pairs.
     """
-    if models is None:
-        models = model_names(task)
-    if isinstance(models, str):
-        models = [m.strip() for m in models.split(",") if m.strip()]
+    names = requested_model_names(models, task)
     if isinstance(models, dict):
         resolved = dict(models)
     else:
-        rng = check_random_state(random_state)
+        # One seed per name, in order (a repeated name draws again and keeps the last).
         resolved = {}
-        for name in models:
-            seed = None if random_state is None else int(rng.randint(np.iinfo(np.int32).max))
+        for name, seed in zip(names, derive_seeds(random_state, len(names))):
             resolved[name] = make_model(name, features=features, marks=marks, random_state=seed,
                                         task=task, bin_size=bin_size)
-    if not resolved:
-        raise ValueError("No models to compare.")
     if CEILING in resolved:
         raise ValueError(f"{CEILING!r} is reserved for the Bayes ceiling row; rename that model.")
     return resolved
@@ -66,25 +63,61 @@ def tuned(model, grid, random_state, task="classification"):
     classification, plain with R² for regression)."""
     if not grid:
         return model
-    if task == "regression":
-        inner = KFold(3, shuffle=True, random_state=random_state)
-    else:
-        inner = StratifiedKFold(3, shuffle=True, random_state=random_state)
-    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task], cv=inner, n_jobs=1,
-                        refit=True)
+    return GridSearchCV(model, grid, scoring=TUNING_SCORE[task],
+                        cv=fold_splitter(3, task, random_state), n_jobs=1, refit=True)
 
 
-def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
-    """Fit a clone; return ``(fitted, score, label, fit_seconds, predict_seconds)``.
-
-    For regression ``score`` and ``label`` are both the predictions.
-    """
-    model = clone(model)
-    start = time.perf_counter()
+@contextmanager
+def _sklearn_silenced():
     with warnings.catch_warnings():
         # Convergence chatter from a baseline should not drown the report.
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-        model.fit(X_train, y_train)
+        yield
+
+
+def fit_and_predict(model, X_train, y_train, X_test, task="classification", *, valid=None,
+                    grid=None, fine_tune=None, quiet=False):
+    """Fit a clone of ``model`` and predict ``X_test``, timing both.
+
+    Parameters
+    ----------
+    model : estimator
+    X_train, y_train, X_test : arrays
+    task : {"classification", "regression"}, default="classification"
+        For regression ``score`` and ``label`` are both the predictions.
+    valid : (X_valid, y_valid), optional
+        A validation split: a neural final step early-stops on it
+        (:func:`fit_with_validation`) and ``grid`` is chosen on it.
+    grid : dict, optional
+        Parameters to choose on ``valid`` (:func:`choose_on_valid`) before the fit.
+    fine_tune : (X, y), optional
+        Genes of another dataset learnt after the fit (:func:`continue_fit`).
+    quiet : bool, default=False
+        Silence scikit-learn's ``UserWarning`` during the fit.
+
+    Returns
+    -------
+    score, label : ndarray
+    fit_seconds, predict_seconds : float
+    best_params : dict or None
+        What an inner search (``GridSearchCV``) chose.
+    """
+    model = clone(model)
+    start = time.perf_counter()
+    with _sklearn_silenced() if quiet else nullcontext():
+        if fine_tune is not None and not is_neural(model):
+            # A baseline cannot continue a fit: it learns from both sets of genes at once.
+            X_train = np.concatenate([X_train, fine_tune[0]])
+            y_train = np.concatenate([y_train, fine_tune[1]])
+        if valid is None:
+            model.fit(X_train, y_train)
+        else:
+            if grid is not None:
+                model.set_params(**choose_on_valid(model, grid, X_train, y_train, *valid,
+                                                   scoring=TUNING_SCORE[task]))
+            fit_with_validation(model, X_train, y_train, *valid)
+        if fine_tune is not None and is_neural(model):
+            continue_fit(model, *fine_tune)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
     if task == "regression":
@@ -92,7 +125,18 @@ def fit_and_predict(model, X_train, y_train, X_test, task="classification"):
     else:
         score = continuous_score(model, X_test)
         label = np.asarray(model.predict(X_test))
-    return model, score, label, fit_seconds, time.perf_counter() - start
+    return (score, label, fit_seconds, time.perf_counter() - start,
+            getattr(model, "best_params_", None))
+
+
+def final_step(model):
+    """The estimator at the end of ``model`` (a pipeline's last step, or ``model`` itself)."""
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def is_neural(model):
+    """Whether ``model`` ends in one of the package's torch networks."""
+    return isinstance(final_step(model), TorchHistoneEstimator)
 
 
 def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
@@ -101,15 +145,30 @@ def fit_with_validation(model, X_train, y_train, X_valid, y_valid):
     A pipeline's earlier steps are fitted on the training genes only and applied to the
     validation genes before they reach the network.
     """
-    final = model[-1] if isinstance(model, Pipeline) else model
-    if not isinstance(final, TorchHistoneEstimator):
+    if not is_neural(model):
         return model.fit(X_train, y_train)
+    final = final_step(model)
     if isinstance(model, Pipeline) and len(model) > 1:
         head = model[:-1]
         Xt = head.fit_transform(X_train, y_train)
         final.fit(Xt, y_train, X_val=head.transform(X_valid), y_val=y_valid)
     else:
         final.fit(X_train, y_train, X_val=X_valid, y_val=y_valid)
+    return model
+
+
+def continue_fit(model, X, y):
+    """Continue the fitted network at the end of ``model`` on ``X, y`` (``warm_start``).
+
+    Only the network continues: the steps before it keep what they learnt first (refitted
+    on a few new genes, a standardising binner would move every feature under the
+    network's feet).
+    """
+    final = final_step(model)
+    if isinstance(model, Pipeline):
+        X = model[:-1].transform(X)
+    final.set_params(warm_start=True)
+    final.fit(X, y)
     return model
 
 
@@ -122,8 +181,3 @@ def choose_on_valid(model, grid, X_train, y_train, X_valid, y_valid, scoring="ro
     search = GridSearchCV(model, grid, scoring=scoring, cv=PredefinedSplit(fold), refit=False,
                           n_jobs=1)
     return search.fit(X, y).best_params_
-
-
-def is_neural(model):
-    final = model[-1] if isinstance(model, Pipeline) else model
-    return isinstance(final, TorchHistoneEstimator)

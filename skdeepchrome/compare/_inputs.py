@@ -100,6 +100,14 @@ def check_binary_target(y, name="y"):
     return encoder.transform(y), encoder.classes_
 
 
+def check_target(y, task, name="y"):
+    """``(y, classes)``: a regression's float target (``classes`` None), else two classes
+    encoded 0/1 (:func:`check_binary_target`)."""
+    if task == "regression":
+        return check_continuous_target(y, name), None
+    return check_binary_target(y, name)
+
+
 def check_matrix(X, name="X"):
     """Finite 2-D float matrix (3-D input is flattened mark-major)."""
     marks = infer_marks(X)
@@ -167,12 +175,7 @@ def check_splits(data, name, task="classification"):
     out = {}
     for split in SPLITS:
         X, _ = check_matrix(data[split]["data"], name=f"{name}/{split} data")
-        if task == "regression":
-            y = check_continuous_target(data[split]["target"], name=f"{name}/{split} target")
-            classes = None
-        else:
-            y, classes = check_binary_target(data[split]["target"],
-                                             name=f"{name}/{split} target")
+        y, classes = check_target(data[split]["target"], task, name=f"{name}/{split} target")
         if len(X) != len(y):
             raise ValueError(f"{name}/{split}: {len(X)} genes but {len(y)} labels.")
         out[split] = (X, y, classes)

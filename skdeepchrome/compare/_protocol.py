@@ -13,40 +13,23 @@ and Spearman correlation; :func:`expression_target` turns epigenomes whose split
 
 from __future__ import annotations
 
-import time
 import uuid
 from functools import partial
 
-import numpy as np
 import pandas as pd
 from joblib import delayed
-from sklearn.base import clone
-from sklearn.utils import check_random_state
 
-from ..baselines._names import CEILING, requested_model_names
+from ..baselines._names import requested_model_names
 from ..datasets import RemcCollection, load_remc
-from ..exceptions import UnitFailedError
 from ..layout import REMC_MARKS
-from ._fitting import (
-    TUNING_SCORE,
-    choose_on_valid,
-    fit_with_validation,
-    resolve_grids,
-    resolve_models,
-)
-from ._inputs import (
-    SPLITS,
-    check_splits,
-    check_task,
-    continuous_score,
-)
-from ._records import RunRecord, UnitResult, describe_models, make_manifest, source_fingerprint
+from ._fitting import fit_and_predict, resolve_grids, resolve_models
+from ._inputs import SPLITS, check_splits, check_task
+from ._records import UnitResult, describe_models, open_record, source_fingerprint
 from ._result import ComparisonResult
-from ._running import failure_records, failure_text, run_units
-from ._scoring import check_scoring, metric_values
-from ._significance import (
-    epigenome_tests,
-)
+from ._running import failure_records, require_finished, run_units
+from ._scoring import ceiling_rows, check_scoring, score_rows
+from ._significance import epigenome_tests
+from ._splitting import derive_seeds
 from ._transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
 
 #: The epigenome a worker process loaded last, so that its next fit on the same epigenome
@@ -112,38 +95,18 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []
     for model_name, model in models.items():
-        if only is not None and model_name != only:
-            continue
-        model = clone(model)
-        start = time.perf_counter()
-        if model_name in grids:
-            model.set_params(**choose_on_valid(model, grids[model_name], X_tr, y_tr, X_va, y_va,
-                                               scoring=TUNING_SCORE[task]))
-        fit_with_validation(model, X_tr, y_tr, X_va, y_va)
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        if task == "regression":
-            score = label = np.asarray(model.predict(X_te), dtype=float)
-        else:
-            score = continuous_score(model, X_te)
-            label = np.asarray(model.predict(X_te))
-        pred_s = time.perf_counter() - start
-        for metric, value in metric_values(y_te, score, label, scoring).items():
-            rows.append(dict(model=model_name, epigenome=name, metric=metric, value=value,
-                             fit_seconds=fit_s, predict_seconds=pred_s))
-        predictions.append(pd.DataFrame(dict(model=model_name, epigenome=name,
-                                             gene=np.arange(len(y_te)), y_true=y_te,
-                                             score=score)))
+        if only is None or model_name == only:
+            score, label, fit_s, pred_s, _ = fit_and_predict(
+                model, X_tr, y_tr, X_te, task, valid=(X_va, y_va), grid=grids.get(model_name))
+            model_rows, frame = score_rows(model_name, dict(epigenome=name), y_te, score, label,
+                                           scoring, seconds=(fit_s, pred_s))
+            rows += model_rows
+            predictions.append(frame)
     posterior = data["test"].get("posterior") if task == "classification" else None
     if posterior is not None and ceiling:
-        posterior = np.asarray(posterior, dtype=float)
-        for metric, value in metric_values(y_te, posterior, (posterior > 0.5).astype(int),
-                                           scoring).items():
-            rows.append(dict(model=CEILING, epigenome=name, metric=metric, value=value,
-                             fit_seconds=np.nan, predict_seconds=np.nan))
-        predictions.append(pd.DataFrame(dict(model=CEILING, epigenome=name,
-                                             gene=np.arange(len(y_te)), y_true=y_te,
-                                             score=posterior)))
+        ceiling_part, frame = ceiling_rows(posterior, y_te, scoring, dict(epigenome=name))
+        rows += ceiling_part
+        predictions.append(frame)
     empty = pd.DataFrame(columns=["model", "epigenome", "gene", "y_true", "score"])
     return rows, pd.concat(predictions, ignore_index=True) if predictions else empty
 
@@ -154,6 +117,25 @@ def _epigenome_result(unit, outputs):
     frames = [pred for _, pred in outputs if len(pred)]
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return UnitResult(rows, predictions)
+
+
+def _epigenome_items(epigenomes):
+    """``[(name, epigenome or loader)]`` of what :func:`paper_protocol` accepts."""
+    if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
+        epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
+    if isinstance(epigenomes, RemcCollection):
+        # Iterating would read every epigenome here; a loader per folder lets each worker
+        # read its own, one at a time.
+        epigenomes = {name: partial(load_remc, folder, marks=epigenomes.marks,
+                                    n_bins=epigenomes.n_bins)
+                      for name, folder in epigenomes.folders.items()}
+    items = list(epigenomes.items()) if hasattr(epigenomes, "items") else list(epigenomes)
+    if not items:
+        raise ValueError("No epigenomes to evaluate.")
+    names = [name for name, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Epigenome names repeat: {names}.")
+    return items
 
 
 def _stable_tune(tune):
@@ -214,24 +196,11 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
         across epigenomes; with one, a paired bootstrap of the test-set AUC (or, for
         regression, R²) difference.
     """
-    if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
-        epigenomes = {epigenomes.get("epigenome", "epigenome"): epigenomes}
-    if isinstance(epigenomes, RemcCollection):
-        # Iterating would read every epigenome here; a loader per folder lets each worker
-        # read its own, one at a time.
-        epigenomes = {name: partial(load_remc, folder, marks=epigenomes.marks,
-                                    n_bins=epigenomes.n_bins)
-                      for name, folder in epigenomes.folders.items()}
-    items = list(epigenomes.items()) if hasattr(epigenomes, "items") else list(epigenomes)
-    if not items:
-        raise ValueError("No epigenomes to evaluate.")
+    items = _epigenome_items(epigenomes)
     names = [name for name, _ in items]
-    if len(set(names)) != len(names):
-        raise ValueError(f"Epigenome names repeat: {names}.")
     task = check_task(task)
     scoring = check_scoring(scoring, task)
-    seed = None if random_state is None else int(
-        check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    (seed,) = derive_seeds(random_state, 1)
     names_of_models = requested_model_names(models, task)
     run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
     # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
@@ -246,18 +215,13 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
             for model in names_of_models]
         for name, source in items
     }
-    record = None
-    if record_dir is not None:
-        manifest = make_manifest(
-            protocol="paper", data={name: source_fingerprint(source) for name, source in items},
-            models=describe_models(models),
-            parameters=dict(scoring=list(scoring), tune=_stable_tune(tune), features=features,
-                            task=task),
-            seed=random_state, units=names)
-        record = RunRecord.open(record_dir, manifest, resume=resume)
-    elif resume:
-        raise ValueError("resume=True continues the run recorded in record_dir; pass "
-                         "record_dir.")
+    record = open_record(
+        record_dir, resume=resume, protocol="paper",
+        data={name: source_fingerprint(source) for name, source in items},
+        models=describe_models(models),
+        parameters=dict(scoring=list(scoring), tune=_stable_tune(tune), features=features,
+                        task=task),
+        seed=random_state, units=names)
     try:
         done, failed = run_units(
             units, _epigenome_result, record=record, keep_going=keep_going, n_jobs=n_jobs,
@@ -265,8 +229,7 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
             desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
     finally:
         _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
-    if not done:
-        raise UnitFailedError(f"every epigenome failed: {failure_text(failed)}.")
+    require_finished(done, failed, "epigenome")
     table = pd.DataFrame([row for result in done.values() for row in result.rows])
     predictions = pd.concat([r.predictions for r in done.values() if len(r.predictions)],
                             ignore_index=True)

@@ -189,6 +189,20 @@ def make_manifest(*, protocol, data, models, parameters, seed, units):
             "version": __version__, "units": [str(u) for u in units]}
 
 
+def open_record(record_dir, *, resume=False, **manifest):
+    """The :class:`RunRecord` of a run in ``record_dir``, or None without a folder.
+
+    ``manifest`` holds the keyword arguments of :func:`make_manifest`; ``resume`` is
+    :meth:`RunRecord.open`'s, and needs a folder to resume from.
+    """
+    if record_dir is None:
+        if resume:
+            raise ValueError("resume=True continues the run recorded in record_dir; pass "
+                             "record_dir.")
+        return None
+    return RunRecord.open(record_dir, make_manifest(**manifest), resume=resume)
+
+
 #: Manifest keys and how a mismatch is named.
 _WHAT = (("format", "record format"), ("protocol", "protocol"), ("data", "data"),
          ("units", "data"), ("models", "models"), ("parameters", "parameters"),

@@ -15,6 +15,7 @@ import pandas as pd
 from ..baselines import CEILING
 from ..report import write_report
 from ..report._formatting import format_p, json_records, markdown_table
+from ._running import failures_in_words
 from ._significance import TEST_COLUMNS, bootstrap_auc, minimum_wilcoxon_p
 
 #: Fewer test genes than this per fold or epigenome and the report warns that the tests and
@@ -138,10 +139,9 @@ class ComparisonResult:
         failures = self.info.get("failures") or []
         if failures:
             failed = list(dict.fromkeys(str(f["unit"]) for f in failures))
-            what = "; ".join(f"{f['unit']} ({f['model']}: {f['error']})" for f in failures)
             notes.append(
                 f"{len(failed)} {self.unit}(s) failed and are left out of every table, "
-                f"picture and test: {what}."
+                f"picture and test: {failures_in_words(failures)}."
             )
         for note in dict.fromkeys(n for n in self.tests.get("note", []) if n):
             notes.append(f"{note}: its p-value is reported as NaN.")

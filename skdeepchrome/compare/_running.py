@@ -337,12 +337,23 @@ def run_tasks(tasks, *, n_jobs=None, scheduler=None, verbose=1, desc="fits"):
     return results
 
 
-def failure_records(failed):
-    """``[{"unit", "model", "error"}]`` of the failed units, for ``info["failures"]``."""
-    return [dict(unit=unit, model=model, error=error)
-            for unit, failure in failed.items() for model, error in failure.failures]
+def failure_records(failed, unit=str):
+    """``[{"unit", "model", "error"}]`` of the failed units, for ``info["failures"]``.
+
+    ``unit`` turns a unit's key into what the record shows (``int`` for a fold).
+    """
+    return [dict(unit=unit(key), model=model, error=error)
+            for key, failure in failed.items() for model, error in failure.failures]
 
 
-def failure_text(failed):
-    return "; ".join(f"{r['unit']} ({r['model']}: {r['error']})"
-                     for r in failure_records(failed))
+def failures_in_words(records):
+    """``unit (model: error); ...``: failure records (:func:`failure_records`) in one line."""
+    return "; ".join(f"{r['unit']} ({r['model']}: {r['error']})" for r in records)
+
+
+def require_finished(done, failed, what, label=str):
+    """Stop with :class:`~skdeepchrome.exceptions.UnitFailedError` when no unit finished:
+    there is nothing to report."""
+    if not done:
+        raise UnitFailedError(
+            f"every {what} failed: {failures_in_words(failure_records(failed, label))}.")

@@ -7,6 +7,7 @@ comparison and the command line score predictions with the same names and functi
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from sklearn.metrics import (
     accuracy_score,
@@ -17,6 +18,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ..baselines import CEILING
 from ..datasets import UPDOWN_THRESHOLD
 from ._inputs import check_task
 
@@ -112,3 +114,48 @@ def metric_values(y_true, score, label, scoring):
     return values
 
 
+def score_rows(model, where, y_true, score, label, scoring, *, gene=None,
+               seconds=(np.nan, np.nan), details=None):
+    """One model's results on one unit: its metric rows and its predictions.
+
+    Parameters
+    ----------
+    model : str
+    where : dict
+        The unit's columns (``{"fold": 0}``, ``{"epigenome": "E003"}``), in the rows and
+        the predictions alike.
+    y_true, score, label : ndarray
+        As :func:`metric_values` takes them.
+    scoring : sequence of str
+    gene : ndarray, optional
+        Each test gene's position (default ``0 .. n - 1``).
+    seconds : (float, float), default=(nan, nan)
+        Fit and prediction time.
+    details : dict, optional
+        Columns of the rows only, after ``where``.
+
+    Returns
+    -------
+    rows : list of dict
+        ``model``, ``where``, ``details``, ``metric``, ``value``, ``fit_seconds``,
+        ``predict_seconds``.
+    predictions : pandas.DataFrame
+        ``model``, ``where``, ``gene``, ``y_true``, ``score``.
+    """
+    rows = [dict(model=model, **where, **(details or {}), metric=metric, value=value,
+                 fit_seconds=seconds[0], predict_seconds=seconds[1])
+            for metric, value in metric_values(y_true, score, label, scoring).items()]
+    gene = np.arange(len(y_true)) if gene is None else gene
+    return rows, pd.DataFrame(dict(model=model, **where, gene=gene, y_true=y_true,
+                                   score=score))
+
+
+def ceiling_rows(posterior, y_true, scoring, where, *, task="classification", **kwargs):
+    """The Bayes ceiling's rows and predictions on one unit (:func:`score_rows`).
+
+    ``posterior`` is the best prediction there is: each gene's probability of the
+    positive class (labelled at 0.5) or, for a regression, its expected value.
+    """
+    posterior = np.asarray(posterior, dtype=float)
+    label = (posterior > 0.5).astype(int) if task == "classification" else posterior
+    return score_rows(CEILING, where, y_true, posterior, label, scoring, **kwargs)

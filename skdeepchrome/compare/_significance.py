@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 
 from ..baselines import CEILING
 from ._scoring import REGRESSION_METRICS
+from ._splitting import draw_seed
 
 #: Why a test returned NaN, by test.
 UNDEFINED = {
@@ -180,7 +181,7 @@ def bootstrap_auc(y_true, score, n_boot=1000, random_state=None):
     score = np.asarray(score, dtype=float)
     n = len(y_true)
     # numpy's Generator draws integers several times faster than RandomState.
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    rng = np.random.default_rng(draw_seed(random_state))
     order = np.argsort(score, kind="mergesort")
     y_sorted, s_sorted = y_true[order], score[order]
     starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
@@ -204,23 +205,80 @@ def bootstrap_auc(y_true, score, n_boot=1000, random_state=None):
     return aucs
 
 
+def reference_tests(models, reference, statistic, *, metric, test, undefined, **where):
+    """Rows of one paired test of ``reference`` against each of ``models`` but itself and
+    the ceiling.
+
+    Parameters
+    ----------
+    models : iterable of str
+        In the order of the rows.
+    reference : str
+    statistic : callable
+        ``statistic(model)`` gives ``(mean_difference, statistic, p_value)`` of the
+        reference against ``model``.
+    metric, test : str
+        The rows' ``metric`` and ``test``.
+    undefined : str
+        The key of :data:`UNDEFINED` that explains a NaN p-value.
+    **where
+        Leading columns of every row (a transfer's ``pair``).
+
+    Returns
+    -------
+    list of dict
+        With the columns :data:`TEST_COLUMNS` after ``where``.
+    """
+    rows = []
+    for model in models:
+        if model in (reference, CEILING):
+            continue
+        difference, value, p = statistic(model)
+        rows.append(dict(**where, reference=reference, model=model, metric=metric, test=test,
+                         mean_difference=difference, statistic=value, p_value=p,
+                         note=UNDEFINED[undefined] if np.isnan(p) else ""))
+    return rows
+
+
+def _across(table, unit, metric):
+    """``metric``'s values, one row per unit, one column per model."""
+    return table[table["metric"] == metric].pivot(index=unit, columns="model", values="value")
+
+
+def _bootstrap(predictions, reference, metric, random_state):
+    """The paired bootstrap (1000 resamples of the shared test genes) of ``reference``
+    against a model, as :func:`reference_tests` takes it."""
+    ref = predictions[predictions["model"] == reference]
+    y_true, ref_score = ref["y_true"].to_numpy(), ref["score"].to_numpy()
+
+    def statistic(model):
+        other = predictions[predictions["model"] == model]["score"].to_numpy()
+        if metric == "roc_auc":
+            diff, p = paired_bootstrap_auc(y_true, ref_score, other, n_boot=1000,
+                                           random_state=random_state)
+        else:
+            diff, p = paired_bootstrap_metric(y_true, ref_score, other, metric=metric,
+                                              n_boot=1000, random_state=random_state)
+        return diff, np.nan, p
+
+    return statistic
+
+
 def paired_fold_tests(table, reference, scoring, n_train, n_test):
     """Corrected resampled t-tests of ``reference`` against every other model."""
-    rows = []
     if reference not in set(table["model"]):
         return pd.DataFrame(columns=TEST_COLUMNS)
+    rows = []
     for metric in scoring:
-        wide = table[table["metric"] == metric].pivot(index="fold", columns="model",
-                                                      values="value")
-        for model in wide.columns:
-            if model in (reference, CEILING):
-                continue
+        wide = _across(table, "fold", metric)
+
+        def t_test(model, wide=wide):
             diff = wide[reference] - wide[model]
-            t, p = corrected_resampled_ttest(diff, n_train, n_test)
-            rows.append(dict(reference=reference, model=model, metric=metric,
-                             test="corrected resampled t-test (Nadeau & Bengio 2003)",
-                             mean_difference=diff.mean(), statistic=t, p_value=p,
-                             note=UNDEFINED["t-test"] if np.isnan(p) else ""))
+            return (diff.mean(), *corrected_resampled_ttest(diff, n_train, n_test))
+
+        rows += reference_tests(wide.columns, reference, t_test, metric=metric,
+                                test="corrected resampled t-test (Nadeau & Bengio 2003)",
+                                undefined="t-test")
     return pd.DataFrame(rows)
 
 
@@ -256,46 +314,33 @@ def paired_bootstrap_metric(y_true, pred_a, pred_b, metric="r2", n_boot=1000,
 
 
 def epigenome_tests(table, predictions, reference, scoring, random_state,
-                     task="classification"):
-    rows = []
+                    task="classification"):
+    """Tests of ``reference`` against every other model of the paper's protocol.
+
+    Across several epigenomes, a Wilcoxon signed-rank test per metric; on one, a paired
+    bootstrap of its test genes (of ROC AUC, or of a regression's first metric).
+    """
     units = table["epigenome"].unique()
-    models = [m for m in dict.fromkeys(table["model"]) if m not in (reference, CEILING)]
-    if reference not in set(table["model"]):
+    models = list(dict.fromkeys(table["model"]))
+    if reference not in models:
         return pd.DataFrame(columns=TEST_COLUMNS)
-    if len(units) == 1 and task == "regression":
-        ref = predictions[predictions["model"] == reference]
-        for model in models:
-            other = predictions[predictions["model"] == model]
-            diff, p = paired_bootstrap_metric(ref["y_true"].to_numpy(), ref["score"].to_numpy(),
-                                              other["score"].to_numpy(), metric=scoring[0],
-                                              n_boot=1000, random_state=random_state)
-            rows.append(dict(reference=reference, model=model, metric=scoring[0],
-                             test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p,
-                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
-        return pd.DataFrame(rows)
     if len(units) == 1:
-        ref = predictions[predictions["model"] == reference]
-        for model in models:
-            other = predictions[predictions["model"] == model]
-            diff, p = paired_bootstrap_auc(ref["y_true"].to_numpy(), ref["score"].to_numpy(),
-                                           other["score"].to_numpy(), n_boot=1000,
-                                           random_state=random_state)
-            rows.append(dict(reference=reference, model=model, metric="roc_auc",
-                             test="paired bootstrap over test genes (1000 resamples)",
-                             mean_difference=diff, statistic=np.nan, p_value=p,
-                             note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
-        return pd.DataFrame(rows)
+        metric = scoring[0] if task == "regression" else "roc_auc"
+        return pd.DataFrame(reference_tests(
+            models, reference, _bootstrap(predictions, reference, metric, random_state),
+            metric=metric, test="paired bootstrap over test genes (1000 resamples)",
+            undefined="bootstrap"))
+    rows = []
     for metric in scoring:
-        wide = table[table["metric"] == metric].pivot(index="epigenome", columns="model",
-                                                      values="value")
-        for model in models:
-            stat, p = wilcoxon_signed_rank(wide[reference], wide[model])
-            rows.append(dict(reference=reference, model=model, metric=metric,
-                             test="Wilcoxon signed-rank across epigenomes",
-                             mean_difference=float((wide[reference] - wide[model]).mean()),
-                             statistic=stat, p_value=p,
-                             note=UNDEFINED["wilcoxon"] if np.isnan(p) else ""))
+        wide = _across(table, "epigenome", metric)
+
+        def wilcoxon(model, wide=wide):
+            return (float((wide[reference] - wide[model]).mean()),
+                    *wilcoxon_signed_rank(wide[reference], wide[model]))
+
+        rows += reference_tests(models, reference, wilcoxon, metric=metric,
+                                test="Wilcoxon signed-rank across epigenomes",
+                                undefined="wilcoxon")
     return pd.DataFrame(rows)
 
 
@@ -304,19 +349,11 @@ def pair_tests(table, predictions, reference, seed):
     frames = []
     for pair in dict.fromkeys(table["pair"]):
         here = predictions[predictions["pair"] == pair]
-        ref = here[here["model"] == reference]
-        rows = []
-        for model in dict.fromkeys(here["model"]):
-            if model in (reference, CEILING):
-                continue
-            other = here[here["model"] == model]
-            diff, p = paired_bootstrap_auc(ref["y_true"].to_numpy(), ref["score"].to_numpy(),
-                                           other["score"].to_numpy(), n_boot=1000,
-                                           random_state=seed)
-            rows.append(dict(pair=pair, reference=reference, model=model, metric="roc_auc",
-                             test="paired bootstrap over the target's test genes (1000 "
-                             "resamples)", mean_difference=diff, statistic=np.nan,
-                             p_value=p, note=UNDEFINED["bootstrap"] if np.isnan(p) else ""))
+        rows = reference_tests(
+            dict.fromkeys(here["model"]), reference,
+            _bootstrap(here, reference, "roc_auc", seed), metric="roc_auc",
+            test="paired bootstrap over the target's test genes (1000 resamples)",
+            undefined="bootstrap", pair=pair)
         frames.append(pd.DataFrame(rows, columns=["pair", *TEST_COLUMNS]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["pair", *TEST_COLUMNS])

@@ -25,26 +25,23 @@ between the reference model and every other row, over the target's shared test g
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 from joblib import delayed
-from sklearn.base import clone
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
-from ..baselines._names import CEILING, display_name, requested_model_names
+from ..baselines._names import display_name, requested_model_names
 from ..layout import REMC_MARKS
 from ..plotting import plot_transfer_matrix
 from ..preprocessing import NORMALIZATION_METHODS, DepthNormalizer
-from ._fitting import fit_with_validation, is_neural, resolve_models
-from ._inputs import SPLITS, check_splits, continuous_score
+from ._fitting import fit_and_predict, resolve_models
+from ._inputs import SPLITS, check_splits
 from ._result import ComparisonResult
 from ._running import run_tasks
-from ._scoring import check_scoring, metric_values
+from ._scoring import ceiling_rows, check_scoring, score_rows
 from ._significance import pair_tests
+from ._splitting import derive_seeds, draw_seed
 
 __all__ = ["ALL_BUT_TARGET", "TransferResult", "pair_name", "transfer_protocol", "within_name"]
 
@@ -159,6 +156,54 @@ def _source_sets(source, targets, names):
     return pairs
 
 
+def _check_targets(epigenomes, target):
+    """``(names, targets)``: the epigenomes' names and the target(s) among them."""
+    if not hasattr(epigenomes, "items"):
+        raise ValueError("epigenomes must map names to epigenomes (or loaders).")
+    names = [str(n) for n in epigenomes]
+    if len(names) < 2:
+        raise ValueError(f"Transfer needs at least two epigenomes; the data hold "
+                         f"{len(names)} ({', '.join(names)}).")
+    targets = [target] if isinstance(target, str) else list(target)
+    if not targets:
+        raise ValueError("target is empty; name the epigenome to predict.")
+    unknown = [t for t in targets if t not in names]
+    if unknown:
+        raise ValueError(f"target epigenome(s) {unknown} not in the data; it holds "
+                         f"{', '.join(names)}.")
+    return names, targets
+
+
+def _load_epigenomes(epigenomes, pairs):
+    """``(raw, checked, marks)`` of every epigenome the pairs name, loaded once.
+
+    ``checked`` holds each split's :func:`~skdeepchrome.compare._inputs.check_splits`;
+    every epigenome must have the same marks, features and classes as the first.
+    """
+    needed = list(dict.fromkeys([n for _, members, t in pairs for n in (*members, t)]))
+    raw, loaded, marks = {}, {}, None
+    for name in needed:
+        data = epigenomes[name]
+        data = data() if callable(data) else data
+        raw[name] = data
+        loaded[name] = check_splits(data, name)
+        these = tuple(data.get("marks", REMC_MARKS))
+        if marks is not None and these != marks:
+            raise ValueError(f"Epigenome {name!r} has marks {list(these)}, others "
+                             f"{list(marks)}; transfer needs the same marks in the same "
+                             "order.")
+        marks = these
+        widths = {loaded[name][s][0].shape[1] for s in SPLITS}
+        if len(widths) > 1 or (len(loaded) > 1 and widths != {
+                loaded[needed[0]]["train"][0].shape[1]}):
+            raise ValueError(f"Epigenome {name!r} has {sorted(widths)} features per gene, "
+                             "unlike the others; transfer needs one layout.")
+        if loaded[name]["train"][2].tolist() != loaded[needed[0]]["train"][2].tolist():
+            raise ValueError(f"Epigenome {name!r} has classes {loaded[name]['train'][2]}, "
+                             "unlike the others.")
+    return raw, loaded, marks
+
+
 def _check_fine_tune(fine_tune):
     if isinstance(fine_tune, bool) or not isinstance(fine_tune, (int, np.integer)) \
             or fine_tune < 0:
@@ -176,47 +221,16 @@ def _check_normalize(normalize):
     return normalize
 
 
-def _fit_and_score(model, train, valid, tune_set, test):
-    """Fit on the source (and the fine-tuning genes); ``(score, label, fit s, predict s)``."""
-    model = clone(model)
-    start = time.perf_counter()
-    (X_tr, y_tr), (X_va, y_va), (X_te, _) = train, valid, test
-    neural = is_neural(model)
-    if tune_set is not None and not neural:
-        # A baseline cannot continue a fit: it learns from source and target genes at once.
-        X_tr = np.concatenate([X_tr, tune_set[0]])
-        y_tr = np.concatenate([y_tr, tune_set[1]])
-    fit_with_validation(model, X_tr, y_tr, X_va, y_va)
-    if tune_set is not None and neural:
-        # Only the network continues: the steps before it keep what they learnt from the
-        # source (refitted on a few target genes, a standardising binner would move every
-        # feature under the network's feet).
-        X_tune, y_tune = tune_set
-        final = model
-        if isinstance(model, Pipeline):
-            final, X_tune = model[-1], model[:-1].transform(X_tune)
-        final.set_params(warm_start=True)
-        final.fit(X_tune, y_tune)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    score = continuous_score(model, X_te)
-    label = np.asarray(model.predict(X_te))
-    return score, label, fit_s, time.perf_counter() - start
-
-
-def _fine_tune_genes(X, y, n, rng, target):
+def _fine_tune_genes(X, y, n, rng):
     """A stratified draw of ``n`` target training genes (``None`` for ``n == 0``)."""
     if n == 0:
         return None
-    if n > len(y):
-        raise ValueError(f"fine_tune={n} asks for more target genes than the {len(y)} of "
-                         f"{target!r}'s train split.")
     if n == len(y):
         return X, y
     stratify = y if n >= 2 and np.bincount(y).min() >= 2 else None
     try:
         rows, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=stratify,
-                                   random_state=rng.randint(np.iinfo(np.int32).max))
+                                   random_state=draw_seed(rng))
     except ValueError:  # too few genes to keep both classes' share
         rows = rng.choice(len(y), n, replace=False)
     return X[rows], y[rows]
@@ -299,49 +313,15 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     >>> result.table.pair.unique().tolist()
     ['shallow -> deep']
     """
-    if not hasattr(epigenomes, "items"):
-        raise ValueError("epigenomes must map names to epigenomes (or loaders).")
-    names = [str(n) for n in epigenomes]
-    if len(names) < 2:
-        raise ValueError(f"Transfer needs at least two epigenomes; the data hold "
-                         f"{len(names)} ({', '.join(names)}).")
-    targets = [target] if isinstance(target, str) else list(target)
-    if not targets:
-        raise ValueError("target is empty; name the epigenome to predict.")
-    unknown = [t for t in targets if t not in names]
-    if unknown:
-        raise ValueError(f"target epigenome(s) {unknown} not in the data; it holds "
-                         f"{', '.join(names)}.")
+    names, targets = _check_targets(epigenomes, target)
     pairs = _source_sets(source, targets, names)
     fine_tune = _check_fine_tune(fine_tune)
     normalize = _check_normalize(normalize)
     scoring = check_scoring(scoring, "classification")
-    seed = None if random_state is None else int(
-        check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    (seed,) = derive_seeds(random_state, 1)
     model_list = requested_model_names(models, "classification")
     reference = reference if reference in model_list else model_list[0]
-
-    needed = list(dict.fromkeys([n for _, members, t in pairs for n in (*members, t)]))
-    raw, loaded, marks = {}, {}, None
-    for name in needed:
-        data = epigenomes[name]
-        data = data() if callable(data) else data
-        raw[name] = data
-        loaded[name] = check_splits(data, name)
-        these = tuple(data.get("marks", REMC_MARKS))
-        if marks is not None and these != marks:
-            raise ValueError(f"Epigenome {name!r} has marks {list(these)}, others "
-                             f"{list(marks)}; transfer needs the same marks in the same "
-                             "order.")
-        marks = these
-        widths = {loaded[name][s][0].shape[1] for s in SPLITS}
-        if len(widths) > 1 or (len(loaded) > 1 and widths != {
-                loaded[needed[0]]["train"][0].shape[1]}):
-            raise ValueError(f"Epigenome {name!r} has {sorted(widths)} features per gene, "
-                             "unlike the others; transfer needs one layout.")
-        if loaded[name]["train"][2].tolist() != loaded[needed[0]]["train"][2].tolist():
-            raise ValueError(f"Epigenome {name!r} has classes {loaded[name]['train'][2]}, "
-                             "unlike the others.")
+    raw, loaded, marks = _load_epigenomes(epigenomes, pairs)
     for t in targets:
         if fine_tune > len(loaded[t]["train"][1]):
             raise ValueError(f"fine_tune={fine_tune} asks for more target genes than the "
@@ -352,25 +332,22 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     tasks, keys = [], []
     for row_label, members, tgt in pairs:
         scaled = _normalised(loaded, (*members, tgt), normalize, marks)
-        train = (np.concatenate([scaled[n]["train"] for n in members]),
-                 np.concatenate([loaded[n]["train"][1] for n in members]))
-        valid = (np.concatenate([scaled[n]["valid"] for n in members]),
-                 np.concatenate([loaded[n]["valid"][1] for n in members]))
+        train, valid = ((np.concatenate([scaled[n][split] for n in members]),
+                         np.concatenate([loaded[n][split][1] for n in members]))
+                        for split in ("train", "valid"))
         tune_set = _fine_tune_genes(scaled[tgt]["train"], loaded[tgt]["train"][1], fine_tune,
-                                    rng, tgt)
-        test = (scaled[tgt]["test"], loaded[tgt]["test"][1])
+                                    rng)
         for model_name in model_list:
-            tasks.append(delayed(_fit_and_score)(resolved[model_name], train, valid, tune_set,
-                                                 test))
+            tasks.append(delayed(fit_and_predict)(resolved[model_name], *train,
+                                                  scaled[tgt]["test"], valid=valid,
+                                                  fine_tune=tune_set))
             keys.append((model_name, row_label, tgt))
-    if within:
-        for tgt in targets:
-            own = loaded[tgt]
-            for model_name in model_list:
-                tasks.append(delayed(_fit_and_score)(
-                    resolved[model_name], own["train"][:2], own["valid"][:2], None,
-                    own["test"][:2]))
-                keys.append((within_name(model_name), None, tgt))
+    for tgt in targets if within else ():
+        own = loaded[tgt]
+        for model_name in model_list:
+            tasks.append(delayed(fit_and_predict)(resolved[model_name], *own["train"][:2],
+                                                  own["test"][0], valid=own["valid"][:2]))
+            keys.append((within_name(model_name), None, tgt))
     outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
                         desc=f"transfer fits ({len(model_list)} models x {len(pairs)} pairs)")
     by_target = {}
@@ -378,27 +355,20 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
         by_target.setdefault(tgt, []).append((model_name, row_label, output))
 
     rows, predictions = [], []
-
-    def record(model_name, row_label, tgt, score, label, fit_s, pred_s):
-        y_te = loaded[tgt]["test"][1]
-        pair = pair_name(row_label, tgt)
-        for metric, value in metric_values(y_te, score, label, scoring).items():
-            rows.append(dict(model=model_name, pair=pair, source=row_label, target=tgt,
-                             fine_tune=fine_tune, metric=metric, value=value,
-                             fit_seconds=fit_s, predict_seconds=pred_s))
-        predictions.append(pd.DataFrame(dict(model=model_name, pair=pair,
-                                             gene=np.arange(len(y_te)), y_true=y_te,
-                                             score=score)))
-
     for row_label, _, tgt in pairs:
-        for model_name, label_of, output in by_target[tgt]:
-            if label_of == row_label or label_of is None:  # within rows join every pair
-                record(model_name, row_label, tgt, *output)
+        where = dict(pair=pair_name(row_label, tgt))
+        details = dict(source=row_label, target=tgt, fine_tune=fine_tune)
+        y_te = loaded[tgt]["test"][1]
+        parts = [score_rows(model_name, where, y_te, score, label, scoring,
+                            seconds=(fit_s, pred_s), details=details)
+                 for model_name, label_of, (score, label, fit_s, pred_s, _) in by_target[tgt]
+                 if label_of in (row_label, None)]  # within rows join every pair
         posterior = raw[tgt]["test"].get("posterior")
         if posterior is not None:
-            posterior = np.asarray(posterior, dtype=float)
-            record(CEILING, row_label, tgt, posterior, (posterior > 0.5).astype(int),
-                   np.nan, np.nan)
+            parts.append(ceiling_rows(posterior, y_te, scoring, where, details=details))
+        for part_rows, frame in parts:
+            rows += part_rows
+            predictions.append(frame)
     table = pd.DataFrame(rows)
     predictions = pd.concat(predictions, ignore_index=True)
     tests = pair_tests(table, predictions, reference, seed)
@@ -411,5 +381,3 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
                 random_state=random_state, features=features)
     return TransferResult(table, unit="pair", tests=tests, predictions=predictions,
                           reference=reference, info=info, task="classification")
-
-
