@@ -124,8 +124,8 @@ def compare_models(
         Differential task only: each cell's expression (see
         :func:`~skdeepchrome.compare.compare_differential`).
     record_dir : str or Path, optional
-        Record each fold in this folder as soon as its last model is fitted
-        (:mod:`skdeepchrome.compare._records`); an interrupted run keeps them.
+        Record each fold in this folder as soon as its last model is fitted; an
+        interrupted run keeps them.
     resume : bool, default=False
         Continue the run recorded in ``record_dir``: the data, models, parameters, seed
         and package version must be the recorded ones (``ValueError`` naming what
@@ -134,7 +134,7 @@ def compare_models(
     keep_going : bool, default=False
         Leave out a fold whose fit fails (listed in ``info["failures"]``, skipped by the
         tests) and finish the rest, instead of stopping with
-        :class:`~skdeepchrome.compare._records.UnitFailedError`.
+        :class:`~skdeepchrome.exceptions.UnitFailedError`.
     bin_size : float, optional
         Base pairs per bin of ``X``, when known (an extraction's ``bin_size``): the named
         CNNs size their filter and pooling in base pairs from it. ``None`` takes ``X`` to

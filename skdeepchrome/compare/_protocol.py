@@ -175,8 +175,8 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
         :func:`expression_target`); it is scored by R², Pearson and Spearman correlation
         and ranked by R².
     record_dir : str or Path, optional
-        Record each epigenome in this folder as soon as its last model is fitted (see
-        :mod:`skdeepchrome.compare._records`); an interrupted run keeps them.
+        Record each epigenome in this folder as soon as its last model is fitted; an
+        interrupted run keeps them.
     resume : bool, default=False
         Continue the run recorded in ``record_dir``: check that the data, models,
         parameters, seed and package version are the recorded ones (``ValueError`` naming
@@ -186,7 +186,7 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     keep_going : bool, default=False
         When a fit fails (an exception, or its worker process dies), leave its epigenome
         out, list it in ``info["failures"]`` and the caveats, and finish the rest. Without
-        it the run stops with :class:`~skdeepchrome.compare._records.UnitFailedError` naming
+        it the run stops with :class:`~skdeepchrome.exceptions.UnitFailedError` naming
         the epigenome and model.
 
     Returns

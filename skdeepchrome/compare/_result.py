@@ -1,7 +1,7 @@
 """The result of a comparison: tidy table, ranked summary, paired tests and report text.
 
 :class:`ComparisonResult` is what :func:`skdeepchrome.compare.compare_models` and every
-protocol of :mod:`skdeepchrome.compare._protocol` return; :meth:`ComparisonResult.save` writes the
+protocol of :mod:`skdeepchrome.compare` returns; :meth:`ComparisonResult.save` writes the
 report files.
 """
 

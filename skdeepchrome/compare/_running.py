@@ -164,9 +164,9 @@ def run_units(units, collect, *, record=None, keep_going=False, n_jobs=None, sch
         Units already recorded there are not run again; every unit that ends is saved.
     keep_going : bool, default=False
         Record a failed unit and go on; otherwise raise
-        :class:`~skdeepchrome.compare._records.UnitFailedError` at the first failure.
+        :class:`~skdeepchrome.exceptions.UnitFailedError` at the first failure.
     n_jobs, scheduler, verbose, desc
-        As in :func:`skdeepchrome.compare._fitting.run_tasks`.
+        As in :func:`run_tasks`.
     what : str, default="epigenome"
         What a unit is, for messages.
 
