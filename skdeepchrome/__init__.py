@@ -5,7 +5,7 @@ and torch is imported only when a neural estimator is, so the command line, the 
 readers and the datasets start without it.
 """
 
-from importlib import import_module
+from ._lazy import lazy_face
 
 __version__ = "0.1.0"
 
@@ -32,13 +32,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_face(__name__, _LAZY)

@@ -8,7 +8,7 @@ starting with a :class:`~skdeepchrome.preprocessing.HistoneBinner`);
 torch, pandas or scikit-learn (PEP 562), so the command line's ``--help`` stays light.
 """
 
-from importlib import import_module
+from .._lazy import lazy_face
 
 #: Public name -> the private module that defines it.
 _LAZY = {
@@ -38,13 +38,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_face(__name__, _LAZY)

@@ -13,8 +13,7 @@ the option lists :data:`MODES` and :data:`STATISTICS` need neither pandas nor
 scikit-learn.
 """
 
-from importlib import import_module
-
+from .._lazy import lazy_face
 from ._vocabulary import MODES, STATISTICS
 
 _LAZY = {
@@ -36,13 +35,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_face(__name__, _LAZY)
