@@ -134,7 +134,7 @@ def load_model(path, *, device="cpu", key=None):
     Notes
     -----
     Loading runs no code from the file, and what it costs is bounded whatever the file
-    declares: at most :data:`~skdeepchrome.model_files._archive.MAX_CONTENT_BYTES` are
+    declares: at most 1 GiB (seven times the largest model the package makes) is
     decompressed, every array must hold exactly the bytes its header declares, and every
     size taken from the description (input width, layer sizes, number of networks, tree
     nodes) is checked against the arrays actually stored before anything is allocated.
