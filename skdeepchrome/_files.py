@@ -24,16 +24,20 @@ from pathlib import Path
 MANIFEST = ".skdeepchrome-files"
 
 
-def check_output_folder(path, option="--out"):
+def check_output_folder(path, option="--out", own=()):
     """Raise a one-line error unless ``path`` is, or can become, a writable folder.
 
-    Nothing is left behind: folders created to test writability are removed again.
+    Nothing is left behind: folders created to test writability are removed again. A
+    folder that holds a file of one of the ``own`` names which the package did not write
+    there is refused too (see :func:`refuse_foreign`).
 
     Parameters
     ----------
     path : str or Path
     option : str, default="--out"
         How the error names the setting.
+    own : iterable of str, default=()
+        The names the command will write into the folder.
 
     Examples
     --------
@@ -74,19 +78,52 @@ def check_output_folder(path, option="--out"):
         for folder in missing:  # deepest first
             with contextlib.suppress(OSError):
                 folder.rmdir()
+    refuse_foreign(path, own, option)
 
 
-def prune_stale(folder, written, own):
-    """Remove the package's files in ``folder`` that this run did not write.
+def foreign_files(folder, names):
+    """Those of ``names`` that are files in ``folder`` the package did not write there.
+
+    What the package wrote is what the folder's manifest (:data:`MANIFEST`) lists; a file
+    of one of its names that is not listed is someone else's, whatever its name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "results.csv").write_text("the user's")
+    ...     foreign_files(tmp, ["results.csv", "report.md"])
+    ['results.csv']
+    """
+    folder = Path(folder)
+    ours = set(read_manifest(folder))
+    return sorted(n for n in set(names) if n not in ours and (folder / n).is_file())
+
+
+def refuse_foreign(folder, names, option="--out"):
+    """Raise a one-line ``ValueError`` if writing ``names`` into ``folder`` would replace a
+    file the package did not write there."""
+    foreign = foreign_files(folder, names)
+    if foreign:
+        raise ValueError(
+            f"{option} {folder}: holds {', '.join(foreign)}, which skdeepchrome did not "
+            f"write there; it replaces only its own files (those listed in {MANIFEST}). "
+            "Choose another folder, or move those files."
+        )
+
+
+def prune_stale(folder, written):
+    """Remove the files an earlier run wrote in ``folder`` that this run did not write.
+
+    Only files the folder's manifest lists are removed: never a file the package did not
+    write there.
 
     Parameters
     ----------
     folder : Path
     written : iterable of str
         File names written this run.
-    own : iterable of str
-        Names the package writes there (whether or not this run did); files listed in an
-        earlier run's manifest count too.
 
     Returns
     -------
@@ -94,9 +131,8 @@ def prune_stale(folder, written, own):
         The names removed.
     """
     folder = Path(folder)
-    names = set(own) | set(read_manifest(folder))
     removed = []
-    for name in sorted(names - set(written)):
+    for name in sorted(set(read_manifest(folder)) - set(written)):
         candidate = folder / name
         # Only plain files directly in the folder: a manifest entry cannot reach outside it.
         if "/" in name or name in ("", ".", "..") or not candidate.is_file():
@@ -127,8 +163,10 @@ class StagedFolder:
     path : str or Path
         The report folder.
     own : iterable of str
-        Every file name the command may write there: those of an earlier run that this
-        run does not write again are removed on :meth:`commit`.
+        Every file name the command may write there. A folder holding a file of one of
+        these names that the package did not write is refused (before any work, and
+        again on :meth:`commit`); an earlier run's files that this run does not write
+        again are removed on :meth:`commit`.
 
     Examples
     --------
@@ -137,7 +175,8 @@ class StagedFolder:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = Path(tmp) / "report"
     ...     out.mkdir()
-    ...     _ = (out / "old.png").write_text("stale")
+    ...     _ = (out / "old.png").write_text("stale")  # written by an earlier run:
+    ...     write_manifest(out, ["old.png"])
     ...     _ = (out / "notes.txt").write_text("the user's")
     ...     with StagedFolder(out, own=["old.png", "a.csv"]) as stage:
     ...         _ = (stage.path / "a.csv").write_text("new")
@@ -153,7 +192,7 @@ class StagedFolder:
         self._created = []
 
     def __enter__(self):
-        check_output_folder(self.target)
+        check_output_folder(self.target, own=self.own)
         probe = self.target.parent
         while not probe.exists():
             self._created.append(probe)
@@ -169,7 +208,8 @@ class StagedFolder:
         self.target.mkdir(exist_ok=True)
         names = sorted(p.name for p in self.path.iterdir()
                        if p.is_file() and p.name != MANIFEST)
-        prune_stale(self.target, names, self.own)
+        refuse_foreign(self.target, names)  # a file may have appeared while the run ran
+        prune_stale(self.target, names)
         for name in names:
             os.replace(self.path / name, self.target / name)
         write_manifest(self.target, names)

@@ -54,7 +54,10 @@ def test_report_html_is_self_contained(report):
 def test_a_reused_folder_keeps_no_stale_files(tmp_path):
     out = tmp_path / "again"
     assert main([*RUN, "--out", str(out)]) == 0
+    # A picture an earlier version wrote, listed in the folder's manifest as it wrote it.
     (out / "auc_bars.png").write_bytes(b"\x89PNG from an old version")
+    with open(out / ".skdeepchrome-files", "a") as manifest:
+        manifest.write("auc_bars.png\n")
     (out / "my_notes.txt").write_text("the user's own file")
     assert main([*RUN, "--out", str(out), "--no-plots"]) == 0
     names = {p.name for p in out.iterdir()}

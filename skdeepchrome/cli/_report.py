@@ -10,15 +10,20 @@ Heavy modules are imported inside the functions: ``--help`` must not load them.
 from __future__ import annotations
 
 
-def check_report_folder(args):
+def check_report_folder(args, own=None):
     """Fail now, not after the models have trained, if ``--out`` or the pictures cannot be.
 
-    ``args.out`` must be a folder that can be written; unless ``--no-plots``, matplotlib
-    must be installed.
+    ``args.out`` must be a folder that can be written and that holds none of the files
+    the command writes (``own``, default the comparison report's) unless the package
+    wrote them there; unless ``--no-plots``, matplotlib must be installed.
     """
     from .._files import check_output_folder
 
-    check_output_folder(args.out)
+    if own is None:
+        from ..report import own_files
+
+        own = own_files()
+    check_output_folder(args.out, own=own)
     if not args.no_plots:
         from ..plotting._figure import require_matplotlib
 

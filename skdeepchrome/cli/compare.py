@@ -77,7 +77,8 @@ def add_parser(subparsers):
                         f"release's {DEFAULT_GENES}); only without --data")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-report"),
                         help="report folder (default ./skdeepchrome-report); the package's "
-                        "files of an earlier run there are replaced, other files are kept")
+                        "files of an earlier run there are replaced, other files are kept; "
+                        "a file of a report's name it did not write is refused")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--progress", action="store_true",

@@ -153,7 +153,7 @@ def _say(args, *parts):
 def run(args):
     start = time.perf_counter()
     check_options(args)
-    check_report_folder(args)
+    check_report_folder(args, own=OWN_FILES)
     model = load_model(args.model) if args.model is not None else None
     X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
     _say(args, f"data: {description}")

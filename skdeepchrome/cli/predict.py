@@ -73,6 +73,21 @@ def prediction_frame(model, X, gene_ids):
     return frame
 
 
+def _refuse_replacing_an_input(args):
+    """``--out`` must not be the model file, the data file or a file of the data folder."""
+    inputs = [Path(args.model)]
+    data = Path(args.data)
+    if data.is_dir():
+        inputs += [p for p in data.iterdir() if p.is_file()]
+    elif data.exists():
+        inputs.append(data)
+    out = args.out.resolve()
+    for path in inputs:
+        if path.resolve() == out:
+            raise ValueError(f"--out {args.out} is the input {path}; predictions never "
+                             "replace an input: name another file.")
+
+
 def run(args):
     from .._files import atomic_path
     from ..model_files import load_model
@@ -80,6 +95,7 @@ def run(args):
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
                                 "not exist.")
+    _refuse_replacing_an_input(args)
     model = load_model(args.model)
     loaded = _data.read_data(args.data, args.epigenome)
     part = loaded[args.split] if "train" in loaded else loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .._files import atomic_path, prune_stale, write_manifest
+from .._files import atomic_path, prune_stale, refuse_foreign, write_manifest
 from ..baselines import display_name
 from ..plotting import plot_model_scores, plot_roc_curves
 from ..plotting._figure import require_matplotlib
@@ -84,6 +84,8 @@ def write_report(result, out_dir, *, plots=True):
     if out.exists() and not out.is_dir():
         raise ValueError(f"Report folder {out} exists and is not a folder.")
     out.mkdir(parents=True, exist_ok=True)
+    # Before any file is written: never replace a file the package did not write there.
+    refuse_foreign(out, own_files(), option="report folder")
     written = {}
 
     def text(name, content):
@@ -115,7 +117,7 @@ def write_report(result, out_dir, *, plots=True):
     text("report.json", json.dumps(result.to_dict(), indent=2, default=str))
     text("report.md", _markdown(result, pictures))
     text("report.html", _html(result, {n: c for n, c in pictures.items()}, out))
-    prune_stale(out, written, own_files())
+    prune_stale(out, written)
     write_manifest(out, written)
     return written
 
