@@ -33,7 +33,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def simulated_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("interpret")
-    code = main(["interpret", "--out", str(out), "--genes", "400,200", "--seed", "1", *QUICK])
+    code = main(["interpret", "--out", str(out), "--split-sizes", "400,200", "--seed", "1", *QUICK])
     return code, out
 
 
@@ -103,7 +103,7 @@ def test_toy_epigenome_folder(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--data", "/nonexistent/data.npz"], "no such file"),
-    (["--genes", "100"], "--genes must be two positive counts"),
+    (["--split-sizes", "100"], "--split-sizes must be two positive counts"),
     (["--model", "/nonexistent/model.skdc"], "no such model file"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
