@@ -205,14 +205,16 @@ def test_a_model_on_data_it_was_not_trained_for_is_said_so(genome, extracted, tm
     assert main(["interpret", "--model", str(model), "--data", str(wider), "--out", str(out),
                  *QUICK_INTERPRET]) == 0
     err = capsys.readouterr().err
-    assert "not trained for" in err and "bins of 200 bp (the data: 400 bp)" in err
+    assert "not trained for" in err
+    assert "the model reads bins of 200 bp, the data's are 400 bp" in err
     assert "NOT the data the model was trained for" in (out / "report.md").read_text()
     # Simulated genes are named knowingly, and said so too.
     sim = tmp_path / "sim"
     capsys.readouterr()
     assert main(["interpret", "--model", str(model), "--data", "simulated", "--out", str(sim),
                  *QUICK_INTERPRET]) == 2  # 5 marks x 100 bins: not what the model reads
-    assert "reads 2 marks" in capsys.readouterr().err
+    assert "the model reads 40 columns (marks x bins) but --data simulated has 500" in (
+        capsys.readouterr().err)
 
 
 # --- item 3: one recommended model -------------------------------------------------------

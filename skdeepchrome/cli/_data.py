@@ -128,16 +128,22 @@ def model_layout(model):
             width)
 
 
-def not_trained_for(model, marks, n_features, bin_size):
-    """How the data differ from what ``model`` was trained on: a list of phrases."""
+def not_trained_for(model, marks, n_features, bin_size, data):
+    """How the data differ from what ``model`` was trained on: a list of phrases.
+
+    Data of another number of columns cannot be explained at all: that is an error.
+    """
     model_marks, model_features, model_width = model_layout(model)
+    if model_features is not None and model_features != n_features:
+        raise ValueError(f"the model reads {model_features} columns (marks x bins) but "
+                         f"--data {data} has {n_features}: it was trained on other data.")
     said = []
     if model_marks is not None and tuple(model_marks) != tuple(marks):
-        said.append(f"marks {', '.join(model_marks)} (the data: {', '.join(marks)})")
-    if model_features is not None and model_features != n_features:
-        said.append(f"{model_features} columns (the data: {n_features})")
+        said.append(f"the model reads marks {', '.join(model_marks)}, the data hold "
+                    f"{', '.join(marks)}")
     if model_width and bin_size and float(model_width) != float(bin_size):
-        said.append(f"bins of {model_width:g} bp (the data: {bin_size:g} bp)")
+        said.append(f"the model reads bins of {model_width:g} bp, the data's are "
+                    f"{bin_size:g} bp")
     return said
 
 

@@ -190,14 +190,15 @@ def _not_trained_for(args, model, marks, X, bin_size):
 
     Returns the words added to the report's description of the data ("" when they agree).
     """
-    said = _data.not_trained_for(model, marks, X.shape[1], bin_size)
+    said = _data.not_trained_for(model, marks, X.shape[1], bin_size,
+                                 args.data or SIMULATED)
     if is_simulated(args.data):
-        said.insert(0, "simulated genes, which a model file cannot say it was trained on")
+        said.insert(0, "the data are simulated genes, which no model file records having "
+                    "been trained on")
     if not said:
         return ""
-    text = (f"--model {args.model} is explained on data it was not trained for: it reads "
-            + "; ".join(said))
-    print(f"skdeepchrome interpret: warning: {text}.", file=sys.stderr)
+    print(f"skdeepchrome interpret: warning: --model {args.model} is explained on data it "
+          f"was not trained for: {'; '.join(said)}.", file=sys.stderr)
     return f". NOT the data the model was trained for: {'; '.join(said)}"
 
 
