@@ -172,6 +172,24 @@ def test_predict_compare_and_interpret_read_extract_output(extracted, tmp_path, 
     assert sorted(importance["mark"]) == ["H3K27me3", "H3K4me3"]
 
 
+def test_train_and_predict_name_the_marks_of_a_file_that_does_not(tmp_path, capsys):
+    # A headerless CSV of two marks: the error names --marks, which train now has.
+    rng = np.random.default_rng(0)
+    X, y = rng.poisson(2.0, size=(40, 2 * 100)).astype(float), np.arange(40) % 2
+    X[y == 1, 40:60] += 5
+    data = save_deepchrome_csv(tmp_path / "two.csv", X, y, [f"g{i}" for i in range(40)],
+                               marks=["A", "B"])
+    model = tmp_path / "m.skdc"
+    argv = ["train", "--data", str(data), "--out", str(model), "--model", "deepchrome_paper",
+            "--max-epochs", "1", "--quiet"]
+    assert main(argv) == 2
+    assert "Pass --marks naming the file's 2 mark columns" in capsys.readouterr().err
+    assert main([*argv, "--marks", "A,B"]) == 0
+    assert load_model(model)[0].marks_ == ("A", "B")
+    assert main(["predict", "--model", str(model), "--data", str(data), "--marks", "A,B",
+                 "--out", str(tmp_path / "p.csv"), "--quiet"]) == 0
+
+
 def test_interpret_reads_the_roadmap_sample(tmp_path):
     out = tmp_path / "why"
     assert main(["interpret", "--data", "roadmap-sample", "--epigenome", "E123",
