@@ -38,7 +38,7 @@ TIMING_WORDS = ("second", "time")
 #: last bit from one run to the next, which is noise, not a change.
 DIGITS = 12
 
-SIMULATED = ["--genes", "200,100,200", "--cell-types", "fibroblast,blood"]
+SIMULATED = ["--split-sizes", "200,100,200", "--cell-types", "fibroblast,blood"]
 COMMON = ["--n-jobs", "1", "--no-plots", "--quiet", "--seed", "0"]
 RUNS = {
     "simulated": ["compare", *SIMULATED, "--no-real-sample",

@@ -75,8 +75,8 @@ def npz(tmp_path):
     (["--models", "randomforest,xgb"], "unknown model 'xgb'"),
     (["--models", ""], "no model named"),
     (["--models", ","], "no model named"),
-    (["--genes", "100,100"], "--genes needs 3 positive whole numbers"),
-    (["--genes", "100,0,100"], "--genes needs 3"),
+    (["--split-sizes", "100,100"], "--split-sizes needs 3 positive whole numbers"),
+    (["--split-sizes", "100,0,100"], "--split-sizes needs 3"),
     (["--cell-types", "blood,liver"], "unknown preset(s) liver"),
     (["--n-jobs", "0"], "--n-jobs 0 runs nothing"),
     (["--cv", "3"], "--cv applies to an extracted dataset"),
@@ -100,7 +100,7 @@ def test_cv_errors_speak_of_flags_not_scikit_learn(tmp_path, capsys, no_work, np
 def test_options_that_do_not_apply_to_a_folder_are_errors(tmp_path, capsys, no_work):
     assert main(["compare", "--data", str(TOY), "--cv", "3", "--out", str(tmp_path / "o")]) == 2
     assert "is a folder" in one_line_error(capsys)
-    assert main(["compare", "--data", str(TOY), "--genes", "1,2,3"]) == 2
+    assert main(["compare", "--data", str(TOY), "--split-sizes", "1,2,3"]) == 2
     assert "does not apply with --data" in one_line_error(capsys)
 
 
@@ -109,7 +109,7 @@ def test_an_unwritable_out_fails_at_once(tmp_path, capsys, no_work, kind):
     target = {"file": tmp_path / "a_file", "proc": Path("/proc/nope"),
               "under_a_file": tmp_path / "a_file" / "report"}[kind]
     (tmp_path / "a_file").write_text("mine")
-    assert main(["compare", "--genes", "60,30,30", "--out", str(target)]) == 2
+    assert main(["compare", "--split-sizes", "60,30,30", "--out", str(target)]) == 2
     line = one_line_error(capsys)
     assert line.startswith("skdeepchrome compare: error: --out ") and "Errno" not in line
     assert (tmp_path / "a_file").read_text() == "mine"
@@ -175,18 +175,18 @@ def test_an_npz_of_python_objects_is_refused_without_a_pickle_hint(tmp_path, cap
 
 def test_model_names_are_case_insensitive_with_aliases(tmp_path, capsys, captured):
     out = tmp_path / "o"
-    assert main(["compare", "--genes", "60,30,30", "--models", "CNN,RF,gbm,SVM,lr",
+    assert main(["compare", "--split-sizes", "60,30,30", "--models", "CNN,RF,gbm,SVM,lr",
                  "--out", str(out), "--quiet"]) == 130
     assert captured[0]["models"] == ("deepchrome", "random_forest", "gradient_boosting", "svm",
                                      "logistic")
-    assert main(["compare", "--genes", "60,30,30", "--models", "lr,Ridge", "--task",
+    assert main(["compare", "--split-sizes", "60,30,30", "--models", "lr,Ridge", "--task",
                  "regression", "--out", str(out), "--quiet"]) == 130
     assert captured[1]["models"] == ("ridge",)
 
 
 def test_ctrl_c_ends_in_one_line_and_writes_nothing(tmp_path, capsys, captured):
     out = tmp_path / "deep" / "report"
-    assert main(["compare", "--genes", "60,30,30", "--out", str(out)]) == 130
+    assert main(["compare", "--split-sizes", "60,30,30", "--out", str(out)]) == 130
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == "skdeepchrome compare: interrupted: nothing written"
     assert "Traceback" not in err
@@ -266,7 +266,7 @@ def test_progress_moves_per_fit(monkeypatch):
 
 
 def test_no_progress_bar_unless_stderr_is_a_terminal_or_asked(tmp_path, captured):
-    argv = ["compare", "--genes", "60,30,30", "--models", "lr", "--out", str(tmp_path / "o")]
+    argv = ["compare", "--split-sizes", "60,30,30", "--models", "lr", "--out", str(tmp_path / "o")]
     assert main(argv) == 130
     assert main([*argv, "--progress"]) == 130
     assert [call["verbose"] for call in captured] == [0, 1]
@@ -279,7 +279,7 @@ def test_a_real_ctrl_c_ends_the_workers_and_writes_nothing(tmp_path):
     import time
 
     out = tmp_path / "report"
-    argv = [sys.executable, "-m", "skdeepchrome", "compare", "--genes", "3000,1000,1000",
+    argv = [sys.executable, "-m", "skdeepchrome", "compare", "--split-sizes", "3000,1000,1000",
             "--models", "cnn,rf", "--n-jobs", "2", "--out", str(out)]
     # SIGINT at its default: a shell's background job would otherwise ignore it.
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

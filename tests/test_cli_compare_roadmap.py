@@ -52,7 +52,7 @@ def test_per_epigenome_tests_with_the_reference():
 
 def test_main_job_reports_the_real_sample_apart(tmp_path, capsys):
     out = tmp_path / "main"
-    assert main(["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models",
+    assert main(["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models",
                  "logistic", "--out", str(out), "--no-plots", "--n-jobs", "1"]) == 0
     printed = capsys.readouterr().out
     assert printed.index("ceiling") < printed.index("Real data, roadmap-sample")
@@ -60,7 +60,7 @@ def test_main_job_reports_the_real_sample_apart(tmp_path, capsys):
     real = pd.read_csv(out / "roadmap-sample" / "results.csv")
     assert set(simulated["epigenome"]) == {"blood"}  # never pooled
     assert set(real["epigenome"]) == {"E003", "E123"} and "ceiling" not in set(real["model"])
-    assert main(["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models",
+    assert main(["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models",
                  "logistic", "--out", str(tmp_path / "sim-only"), "--no-plots", "--quiet",
                  "--no-real-sample"]) == 0
     assert not (tmp_path / "sim-only" / "roadmap-sample").exists()

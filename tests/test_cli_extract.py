@@ -43,8 +43,9 @@ def test_extract_npz_with_tracks_reads_and_expression(files, capsys):
     tmp, gtf, k4, tag, rpkm = files
     out = tmp / "E003.npz"
     code = main(["extract", "--genes", str(gtf), "--track", f"H3K4me3={k4}",
-                 "--reads", f"H3K27me3={tag}", "--expression", str(rpkm), "--epigenome", "E003",
-                 "--out", str(out), "--flank", "200", "--bin-size", "100", "--quiet"])
+                 "--reads", f"H3K27me3={tag}", "--expression", str(rpkm),
+                 "--expression-column", "E003", "--out", str(out), "--flank", "200",
+                 "--bin-size", "100", "--quiet"])
     assert code == 0
     err = capsys.readouterr().err
     # G3 has no expression: reported and left out, even with --quiet.
@@ -79,7 +80,7 @@ def test_extract_remc_csv(files, capsys):
     tmp, gtf, k4, _, rpkm = files
     out = tmp / "E004.csv.gz"
     assert main(["extract", "--genes", str(gtf), "--track", f"H3K4me3={k4}", "--expression",
-                 str(rpkm), "--epigenome", "E004", "--gene-types", "all", "--out", str(out),
+                 str(rpkm), "--expression-column", "E004", "--gene-types", "all", "--out", str(out),
                  "--flank", "200"]) == 0
     err = capsys.readouterr().err
     assert f"wrote 3 genes x 1 marks x 4 bins to {out}" in err
@@ -101,8 +102,8 @@ def test_extract_label_median_of_table_or_extracted_genes(files, choice, thresho
     tmp, gtf, k4, _, rpkm = files
     out = tmp / f"{choice}.npz"
     assert main(["extract", "--genes", str(gtf), "--track", f"H3K4me3={k4}", "--expression",
-                 str(rpkm), "--epigenome", "E004", "--label-median", choice, "--out", str(out),
-                 "--flank", "200", "--quiet"]) == 0
+                 str(rpkm), "--expression-column", "E004", "--label-median", choice,
+                 "--out", str(out), "--flank", "200", "--quiet"]) == 0
     ds = load_npz_dataset(out)
     assert ds.gene_ids.tolist() == ["G1", "G2"]
     assert ds.target.tolist() == labels
@@ -152,14 +153,14 @@ def test_extract_with_the_real_roadmap_rpkm_table(tmp_path, capsys):
     tag.write_text("chr1\t1010\t1046\tN\t1000\t+\n")
     out = tmp_path / "E003.npz"
     assert main(["extract", "--genes", str(gtf), "--reads", f"H3K4me3={tag}", "--expression",
-                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--epigenome", "E003", "--out",
+                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--expression-column", "E003", "--out",
                  str(out), "--flank", "200", "--quiet"]) == 0
     ds = load_npz_dataset(out)
     assert ds.gene_ids.tolist() == ["ENSG00000000003.10", "ENSG00000000005.5"]
     np.testing.assert_allclose(ds.expression, np.log1p([43.985, 1.642]))
     assert ds.target.tolist() == [1, 0]
     assert main(["extract", "--genes", str(gtf), "--reads", f"H3K4me3={tag}", "--expression",
-                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--epigenome", "E002", "--out",
+                 str(ROADMAP / "57epigenomes.RPKM.pc.gz"), "--expression-column", "E002", "--out",
                  str(out)]) == 2
     assert "no column 'E002'; available value columns: ['E000', 'E003'" in capsys.readouterr().err
 

@@ -33,7 +33,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def simulated_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("interpret")
-    code = main(["interpret", "--out", str(out), "--genes", "400,200", "--seed", "1", *QUICK])
+    code = main(["interpret", "--out", str(out), "--split-sizes", "400,200", "--seed", "1", *QUICK])
     return code, out
 
 
@@ -103,7 +103,7 @@ def test_toy_epigenome_folder(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--data", "/nonexistent/data.npz"], "no such file"),
-    (["--genes", "100"], "--genes must be two positive counts"),
+    (["--split-sizes", "100"], "--split-sizes must be two positive counts"),
     (["--model", "/nonexistent/model.skdc"], "no such model file"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
@@ -133,3 +133,16 @@ def test_interpret_never_unpickles_a_model_file(simulated_run, tmp_path, monkeyp
     assert main(["interpret", "--data", str(path), "--model", str(trained / "model.skdc"),
                  "--out", str(out), "--no-plots", *QUICK]) == 0
     assert (out / "mark_importance.csv").is_file()
+
+
+def test_a_model_explained_on_simulated_genes_is_said_so(simulated_run, tmp_path, capsys):
+    # A model file does not say what it was trained on: without --data interpret refuses,
+    # with --data simulated it explains knowingly and says so, on stderr and in the report.
+    _, trained = simulated_run
+    model, out = str(trained / "model.skdc"), tmp_path / "out"
+    assert main(["interpret", "--model", model, "--out", str(out), *QUICK]) == 2
+    assert "needs --data" in capsys.readouterr().err
+    assert main(["interpret", "--model", model, "--data", "simulated", "--split-sizes",
+                 "100,60", "--out", str(out), "--no-plots", *QUICK]) == 0
+    assert "explained on data it was not trained for" in capsys.readouterr().err
+    assert "NOT the data the model was trained for" in (out / "report.md").read_text()

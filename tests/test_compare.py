@@ -186,7 +186,7 @@ def test_cli_on_simulated_data_and_an_npz(tmp_path, capsys):
     from skdeepchrome.datasets import save_npz_dataset
 
     out = tmp_path / "sim"
-    assert main(["compare", "--genes", "150,80,80", "--cell-types", "blood,fibroblast",
+    assert main(["compare", "--split-sizes", "150,80,80", "--cell-types", "blood,fibroblast",
                  "--models", "logistic,gradient_boosting", "--out", str(out), "--seed", "1"]
                 ) == 0
     printed = capsys.readouterr().out
@@ -223,11 +223,11 @@ def test_cli_without_matplotlib_fails_before_any_work(tmp_path, monkeypatch, cap
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "report"
-    assert main(["compare", "--genes", "60,30,30", "--models", "logistic", "--out", str(out),
+    assert main(["compare", "--split-sizes", "60,30,30", "--models", "logistic", "--out", str(out),
                  "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "skdeepchrome[plot]" in err and "--no-plots" in err
     assert not out.exists()
-    assert main(["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models",
+    assert main(["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models",
                  "logistic", "--out", str(out), "--quiet", "--no-plots"]) == 0
     assert (out / "summary.csv").exists() and not (out / "roc_curves.png").exists()

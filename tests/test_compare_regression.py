@@ -207,7 +207,7 @@ def test_cli_regression_on_simulated_data_and_an_npz(tmp_path, capsys, simulated
     from skdeepchrome.datasets import save_npz_dataset
 
     out = tmp_path / "sim"
-    assert main(["compare", "--task", "regression", "--genes", "150,80,80", "--cell-types",
+    assert main(["compare", "--task", "regression", "--split-sizes", "150,80,80", "--cell-types",
                  "blood", "--models", "ridge,gradient_boosting", "--out", str(out),
                  "--seed", "1", "--no-plots"]) == 0
     printed = capsys.readouterr().out

@@ -285,8 +285,19 @@ def test_fractional_bin_and_label(tmp_path):
 
 
 def test_header_row_gets_a_hint(tmp_path):
-    rows = [["GeneID", "BinID", "A", "B", "label"], *gene_rows("000001")]
+    # A header of another spelling is not the format's: the hint says what it is.
+    rows = [["gene", "bin", "A", "B", "label"], *gene_rows("000001")]
     with pytest.raises(ValueError, match=r"line 1, column 2 \(BinID\).*header row"):
+        load_deepchrome_csv(bad_file(tmp_path, rows), MARKS2, n_bins=4)
+
+
+def test_a_header_row_names_the_marks(tmp_path):
+    # The format's own header (as extract writes it) names the marks; a contradiction is
+    # refused rather than silently renaming the columns.
+    rows = [["GeneID", "BinID", "A", "B", "label"], *gene_rows("000001")]
+    ds = load_deepchrome_csv(bad_file(tmp_path, rows), n_bins=4)
+    assert ds.marks == ("A", "B") and ds.data.marks == ("A", "B")
+    with pytest.raises(ValueError, match=r"records marks=\('A', 'B'\)"):
         load_deepchrome_csv(bad_file(tmp_path, rows), MARKS2, n_bins=4)
 
 

@@ -257,7 +257,7 @@ def test_cli_differential_on_the_real_sample_writes_pearson_per_model(tmp_path, 
 
 def test_cli_differential_simulated_pair_has_a_ceiling(tmp_path):
     out = tmp_path / "sim"
-    assert main(["compare", "--task", "differential", "--genes", "300", "--models",
+    assert main(["compare", "--task", "differential", "--split-sizes", "300", "--models",
                  "ridge_difference", "--n-jobs", "1", "--cv", "3", "--out", str(out),
                  "--no-plots", "--quiet"]) == 0
     report = json.loads((out / "report.json").read_text())

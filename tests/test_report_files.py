@@ -11,7 +11,7 @@ from skdeepchrome.cli import main
 
 pytest.importorskip("matplotlib")
 
-RUN = ["compare", "--genes", "80,40,40", "--cell-types", "blood", "--models", "lr,gbm",
+RUN = ["compare", "--split-sizes", "80,40,40", "--cell-types", "blood", "--models", "lr,gbm",
        "--seed", "3", "--quiet"]
 
 
@@ -26,7 +26,7 @@ def test_report_md_links_its_pictures_and_records_how_it_was_made(report):
     text = (report / "report.md").read_text()
     for picture in ("roc_curves.png", "roc_auc_by_model.png"):
         assert f"]({picture})" in text and (report / picture).exists()
-    assert "skdeepchrome compare --genes 80,40,40" in text and "Seed: 3" in text
+    assert "skdeepchrome compare --split-sizes 80,40,40" in text and "Seed: 3" in text
     assert "simulated: cell types blood" in text
     for package in ("skdeepchrome 0.1.0", "torch ", "scikit-learn ", "python "):
         assert package in text

@@ -150,7 +150,7 @@ def test_cross_validation_resumes_fold_by_fold(tmp_path, monkeypatch):
         compare_models(X[::-1], y[::-1], record_dir=tmp_path, resume=True, **settings)
 
 
-CLI = ["compare", "--genes", "60,30,30", "--cell-types", "blood,fibroblast,embryonic_stem",
+CLI = ["compare", "--split-sizes", "60,30,30", "--cell-types", "blood,fibroblast,embryonic_stem",
        "--models", "logistic,random_forest", "--features", "marks", "--no-real-sample",
        "--no-plots", "--n-jobs", "1", "--quiet"]
 

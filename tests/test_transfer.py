@@ -150,7 +150,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 def test_cli_on_simulated_presets_at_several_depths(tmp_path):
     out = tmp_path / "sim"
     assert main(["transfer", "--data", "simulated", "--cell-types", "fibroblast,blood",
-                 "--depths", "1,4", "--genes", "100,40,100", "--source", "all-but-target",
+                 "--depths", "1,4", "--split-sizes", "100,40,100", "--source", "all-but-target",
                  "--target", "fibroblast,blood", "--models", "logistic", "--features",
                  "marks", "--no-plots", "--quiet", "--out", str(out)]) == 0
     results = pd.read_csv(out / "results.csv")

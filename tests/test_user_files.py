@@ -11,7 +11,7 @@ from skdeepchrome.datasets import save_npz_dataset
 
 from .conftest import make_signal
 
-SMALL = ["--genes", "60,30,60", "--cell-types", "blood", "--models", "logistic",
+SMALL = ["--split-sizes", "60,30,60", "--cell-types", "blood", "--models", "logistic",
          "--no-real-sample", "--n-jobs", "1", "--quiet", "--no-plots"]
 
 

@@ -172,7 +172,7 @@ axes[-1].set_xlim(start / 1000, end / 1000)
 skdeepchrome_command([
     "extract", "--genes", str(folder / "genes.bed"),
     *[arg for mark, path in tracks.items() for arg in ("--track", f"{mark}={path}")],
-    "--expression", str(folder / "57epigenomes.RPKM.pc"), "--epigenome", "E000",
+    "--expression", str(folder / "57epigenomes.RPKM.pc"), "--expression-column", "E000",
     "--out", str(folder / "E000.npz"), "--quiet",
 ])
 dataset = load_dataset(folder / "E000.npz")

@@ -20,6 +20,7 @@ import sys
 
 from .. import __version__
 from ._messages import in_cli_terms
+from ._options import NEGATIVE_NUMBERS
 from ._warnings import each_warning_once
 
 #: Exit status of a usage or input error (argparse's), and of an interrupt (128 + SIGINT).
@@ -42,7 +43,17 @@ class UsageError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line (no usage block) and do not exit."""
+    """An ``ArgumentParser`` whose errors are one line (no usage block) and do not exit.
+
+    A value that starts with a negative number, a comma list included (``--window
+    -5000,5000``), is a value, not an unknown option.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse's own pattern (a private attribute, the only hook it offers) takes
+        # -5000 for a number but -5000,5000 for an option.
+        self._negative_number_matcher = NEGATIVE_NUMBERS
 
     def error(self, message):
         raise UsageError(self.prog, message)

@@ -1,12 +1,14 @@
 """``--data``, read one way by every command.
 
-The inputs are an extracted dataset (``.npz``, one DeepChrome ``.csv``), an epigenome
-folder (train/valid/test CSVs), a root of such folders, the packaged ``roadmap-sample``
-or, without ``--data``, simulated epigenomes. ``train`` and ``predict`` read one dataset
-or one epigenome's splits (:func:`read_data`; ``--epigenome`` chooses among several);
-``compare`` and ``transfer`` read every epigenome (:func:`for_compare`,
-:func:`for_transfer`), checking each file before the first model trains. Heavy modules
-are imported inside the functions: ``--help`` must not load them.
+The inputs are an extracted dataset (``.npz``, one DeepChrome ``.csv``, as ``extract``
+writes them), an epigenome folder (train/valid/test CSVs), a root of such folders, the
+packaged ``roadmap-sample`` or, without ``--data``, simulated epigenomes. ``train``,
+``predict`` and ``interpret`` read one dataset or one epigenome's splits
+(:func:`read_data`; ``--epigenome`` chooses among several); ``compare`` and ``transfer``
+read every epigenome (:func:`for_compare`, :func:`for_transfer`), checking each file
+before the first model trains. The marks and the bin width come from the files
+(``--marks`` names a CSV's mark columns only when the file does not). Heavy modules are
+imported inside the functions: ``--help`` must not load them.
 """
 
 from __future__ import annotations
@@ -21,11 +23,48 @@ from ._messages import check_npz_file, check_text_file
 CSV_FILE = "a DeepChrome CSV text file (GeneID,BinID,marks...,label)"
 
 
-def add_arguments(parser, *, required_help):
-    parser.add_argument("--data", type=Path, required=True, help=required_help)
-    parser.add_argument("--epigenome", default=None,
-                        help="with a root of epigenome folders or roadmap-sample: the "
-                        "epigenome to use (e.g. E003)")
+#: ``--marks``' help, the same in every command.
+MARKS_HELP = ("the mark columns of --data CSV files, in file order, when the files do not "
+              "name them (extract's do): default the release's H3K27me3,H3K36me3,H3K4me1,"
+              "H3K4me3,H3K9me3")
+#: ``--epigenome``'s help, the same in every command that has it.
+EPIGENOME_HELP = ("with a root of epigenome folders or roadmap-sample: the epigenome to use "
+                  "(e.g. E003)")
+
+
+def add_arguments(parser, *, required_help, required=True):
+    """``--data``, ``--epigenome`` and ``--marks``: what one dataset is, in every command."""
+    parser.add_argument("--data", type=Path, required=required, help=required_help)
+    parser.add_argument("--epigenome", default=None, help=EPIGENOME_HELP)
+    add_marks(parser)
+
+
+def add_marks(parser):
+    parser.add_argument("--marks", default=None, metavar="M1,M2,...", help=MARKS_HELP)
+
+
+def marks_option(args):
+    """``--marks`` as a tuple of names, or ``None``; refused where the data name their own."""
+    from ._messages import comma_names
+
+    if getattr(args, "marks", None) is None:
+        return None
+    data = getattr(args, "data", None)
+    if data is None or roadmap.is_roadmap_sample(data):
+        raise ValueError(f"--marks names the mark columns of --data CSV files; "
+                         f"{data or 'simulated data'} names its own marks.")
+    if is_npz(Path(data)):
+        raise ValueError(f"--marks applies to CSV files; {data} records its own marks.")
+    return comma_names(args.marks, "--marks")
+
+
+def check_files(data):
+    """A one-line error for a ``--data`` file that is not what its name says."""
+    if is_npz(data):
+        check_npz_file(data)
+    else:
+        for path in csv_files(data):
+            check_text_file(path, CSV_FILE)
 
 
 def _choose(names, epigenome, data):
@@ -40,22 +79,72 @@ def _choose(names, epigenome, data):
     return epigenome
 
 
-def read_data(data, epigenome=None):
-    """A flat dataset Bunch (``data``, ``gene_ids``...) or an epigenome's (``train``...)."""
+def read_data(data, epigenome=None, marks=None, window=None):
+    """A flat dataset Bunch (``data``, ``gene_ids``...) or an epigenome's (``train``...).
+
+    Whatever ``data`` is, the Bunch has ``marks``, ``bin_size`` and ``window`` (None where
+    unknown), and its matrices carry the marks and the width.
+    """
     from ..datasets import RemcCollection, load_dataset, load_remc
 
     if roadmap.is_roadmap_sample(data):
         from ..datasets import roadmap_sample_epigenomes
 
-        epigenomes = roadmap_sample_epigenomes()
+        epigenomes = roadmap_sample_epigenomes(**({} if window is None else
+                                                  {"window": window}))
         return epigenomes[_choose(sorted(epigenomes), epigenome, data)]
-    loaded = load_dataset(data)
+    data = Path(data)
+    if not data.exists():
+        raise FileNotFoundError(f"--data {data}: no such file or folder (nor "
+                                f"{roadmap.SAMPLE_NAME}).")
+    check_files(data)
+    loaded = load_dataset(data, **({} if marks is None else {"marks": marks}))
     if isinstance(loaded, RemcCollection):
         name = _choose(list(loaded.epigenomes), epigenome, data)
-        return load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins)
-    if epigenome is not None and loaded.get("epigenome", epigenome) != epigenome:
-        raise ValueError(f"{data} is the epigenome {loaded.epigenome!r}, not {epigenome!r}.")
+        return load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins,
+                         bin_size=loaded.bin_size)
+    recorded = loaded.get("epigenome") or (loaded.get("metadata") or {}).get("epigenome")
+    if epigenome is not None and recorded not in (None, epigenome):
+        raise ValueError(f"{data} is the epigenome {recorded!r}, not {epigenome!r}.")
     return loaded
+
+
+def describe_layout(loaded):
+    """``"5 marks (H3K27me3, ...) x 100 bins of 100 bp"``: what a dataset holds."""
+    part = loaded.train if "train" in loaded else loaded
+    n_bins = part.data.shape[1] // len(loaded.marks)
+    width = loaded.get("bin_size")
+    return (f"{len(loaded.marks)} marks ({', '.join(loaded.marks)}) x {n_bins} bins"
+            + (f" of {width:g} bp" if width else " of unrecorded width"))
+
+
+def model_layout(model):
+    """What a fitted model reads: ``(marks, n_features, bin width or None)``."""
+    steps = getattr(model, "steps", None)
+    first = steps[0][1] if steps else model
+    marks = getattr(first, "marks_", None)
+    width = getattr(first, "bin_size_in_", None) or getattr(first, "bin_width_", None)
+    return (None if marks is None else tuple(marks), getattr(model, "n_features_in_", None),
+            width)
+
+
+def not_trained_for(model, marks, n_features, bin_size, data):
+    """How the data differ from what ``model`` was trained on: a list of phrases.
+
+    Data of another number of columns cannot be explained at all: that is an error.
+    """
+    model_marks, model_features, model_width = model_layout(model)
+    if model_features is not None and model_features != n_features:
+        raise ValueError(f"the model reads {model_features} columns (marks x bins) but "
+                         f"--data {data} has {n_features}: it was trained on other data.")
+    said = []
+    if model_marks is not None and tuple(model_marks) != tuple(marks):
+        said.append(f"the model reads marks {', '.join(model_marks)}, the data hold "
+                    f"{', '.join(marks)}")
+    if model_width and bin_size and float(model_width) != float(bin_size):
+        said.append(f"the model reads bins of {model_width:g} bp, the data's are "
+                    f"{bin_size:g} bp")
+    return said
 
 
 def target(part, task, data):
@@ -116,7 +205,8 @@ def _loaders(collection):
     """``{name: loader}`` of a root of epigenome folders: each is read when a worker runs it."""
     from ..datasets import load_remc
 
-    return {name: partial(load_remc, folder, marks=collection.marks, n_bins=collection.n_bins)
+    return {name: partial(load_remc, folder, marks=collection.marks, n_bins=collection.n_bins,
+                          bin_size=collection.bin_size)
             for name, folder in collection.folders.items()}
 
 
@@ -139,18 +229,14 @@ def for_compare(args, checked, say):
         return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
     from ..datasets import RemcCollection, load_dataset, load_remc
 
-    npz = is_npz(args.data)
-    if npz:
-        check_npz_file(args.data)
-    else:
-        for path in csv_files(args.data):
-            check_text_file(path, CSV_FILE)
-    options = {} if checked["marks"] is None or npz else {"marks": checked["marks"]}
+    check_files(args.data)
+    options = {} if checked["marks"] is None else {"marks": checked["marks"]}
     loaded = load_dataset(args.data, **options)
     if isinstance(loaded, RemcCollection):
         say(f"checking {len(loaded)} epigenomes in {args.data} ...")
         for folder in loaded.folders.values():
-            epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins)
+            epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins,
+                                  bin_size=loaded.bin_size)
             _check_epigenome(epigenome, folder, args.task)
         return "protocol", _loaders(loaded)
     if "train" in loaded:
@@ -196,6 +282,7 @@ def for_transfer(args, checked):
     from ..datasets import RemcCollection, load_dataset
 
     options = {} if checked["marks"] is None else {"marks": checked["marks"]}
+    check_files(Path(args.data))
     loaded = load_dataset(Path(args.data), **options)
     if not isinstance(loaded, RemcCollection):
         raise ValueError(f"--data {args.data} holds one epigenome; transfer needs a root of "

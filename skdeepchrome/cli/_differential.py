@@ -4,7 +4,7 @@
 genes (not its 200 / 200 / 200 split: 200 test genes give a Pearson r with a standard error
 near 0.04, and five folds use every gene once for testing and give paired tests across
 folds). Without ``--data`` a simulated pair of ``--cell-types`` (two presets) with
-``--genes`` genes runs the same, with the simulator's ceiling row. Imports nothing heavy at
+``--split-sizes`` genes runs the same, with the simulator's ceiling row. Imports nothing heavy at
 module level, so ``--help`` stays fast.
 """
 
@@ -52,19 +52,21 @@ def check_options(args, checked):
                              f"presets (e.g. {DEFAULT_SIMULATED_PAIR}); got {args.cell_types!r}.")
         checked["cell_types"] = cell_types
         try:
-            genes = int(args.genes) if args.genes is not None else DEFAULT_SIMULATED_GENES
+            genes = (int(args.split_sizes) if args.split_sizes is not None
+                     else DEFAULT_SIMULATED_GENES)
         except ValueError:
             genes = 0
         if genes < 10:
-            raise ValueError(f"--genes: --task differential simulates one set of genes; give "
-                             f"one whole number of at least 10, got {args.genes!r}.")
+            raise ValueError(f"--split-sizes: --task differential simulates one set of genes, "
+                             f"cross-validated; give one whole number of at least 10, got "
+                             f"{args.split_sizes!r}.")
         checked["genes"] = genes
         return checked
     if not roadmap.is_roadmap_sample(args.data):
         raise ValueError(f"--task differential reads --data {roadmap.SAMPLE_NAME} (two "
                          "epigenomes of the same genes) or simulates a pair without --data; "
                          f"{args.data} is not supported yet.")
-    for option, value in (("--genes", args.genes), ("--cell-types", args.cell_types),
+    for option, value in (("--split-sizes", args.split_sizes), ("--cell-types", args.cell_types),
                           ("--marks", args.marks)):
         if value is not None:
             raise ValueError(f"{option} does not apply to --data {args.data}.")

@@ -17,6 +17,8 @@ from pathlib import Path
 #: (pattern, replacement) applied to library messages, in order.
 _REWRITES = (
     (re.compile(r"\bPass marks= naming"), "Pass --marks naming"),
+    (re.compile(r"\bbut marks=(\(.*?\)) was given; leave marks=None"),
+     r"but --marks \1 was given; leave out --marks"),
     (re.compile(r"\bpass marks="), "pass --marks"),
     (re.compile(r"\bpass format=\.?"), "pass --format."),
     (re.compile(r"\bn_jobs\b"), "--n-jobs"),

@@ -16,13 +16,14 @@ from . import _data
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
+from ._options import add_n_jobs, add_renamed
 from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
 RECORD_FOLDER = ".skdeepchrome-run"
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
-DEFAULT_GENES = "6601,6601,6600"
+DEFAULT_SPLIT_SIZES = "6601,6601,6600"
 DEFAULT_CV = 5
 
 
@@ -32,6 +33,8 @@ def add_parser(subparsers):
         help="compare the DeepChrome CNN with SVM, random forest, logistic regression and "
         "gradient boosting",
         description=(
+            "The CNN is the recommended model, skdeepchrome.baselines.make_model('deepchrome'): "
+            "the standardised HistoneBinner then five DeepChrome networks averaged. "
             "Without --data: the paper's train/valid/test protocol on simulated epigenomes of "
             "the release's size (6,601 / 6,601 / 6,600 genes), with the Bayes ceiling. "
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
@@ -42,11 +45,10 @@ def add_parser(subparsers):
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
                         "an extracted dataset (.npz / .csv / .csv.gz), or roadmap-sample")
-    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
-                        help="the mark columns of --data CSV files, in file order, when they "
-                        "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
+    _data.add_marks(parser)
     parser.add_argument("--models", default=None,
-                        help="comma-separated models, any case (default: all of deepchrome, "
+                        help="comma-separated models, any case (default: all of deepchrome "
+                        "(the recommended make_model('deepchrome')), "
                         "svm, random_forest, logistic, gradient_boosting; attentivechrome and "
                         "deepchrome_paper (the paper's kernel in bins) on request; "
                         "for regression ridge replaces logistic; aliases such as "
@@ -64,17 +66,19 @@ def add_parser(subparsers):
                         help="tune hyper-parameters (on valid, or in nested folds)")
     parser.add_argument("--features", choices=("bins", "marks"), default="bins",
                         help="baseline features: every bin, or one mean per mark")
-    parser.add_argument("--n-jobs", type=int, default=-1,
-                        help="parallel processes (default -1: every core; 1 runs in this "
-                        "process; -2 all but one)")
+    add_n_jobs(parser)
     parser.add_argument("--scheduler", default=None,
                         help="address of a dask.distributed scheduler to run the work on")
     parser.add_argument("--cell-types", default=None,
                         help="simulated presets when --data is not given "
                         f"(default {','.join(DEFAULT_CELL_TYPES)})")
-    parser.add_argument("--genes", default=None,
+    parser.add_argument("--split-sizes", default=None, metavar="TRAIN,VALID,TEST",
                         help="simulated genes per split, train,valid,test (default the "
-                        f"release's {DEFAULT_GENES}); only without --data")
+                        f"release's {DEFAULT_SPLIT_SIZES}); --task differential: one number, "
+                        "the genes of the simulated pair (default 2000); only without --data")
+    add_renamed(parser, "--genes", "--split-sizes", "split_sizes",
+                why="in compare it gave the simulated split sizes; --genes is extract's "
+                "annotation file")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-report"),
                         help="report folder (default ./skdeepchrome-report); the package's "
                         "files of an earlier run there are replaced, other files are kept; "
@@ -132,11 +136,12 @@ def check_options(args):
                              "the simulated epigenomes run the train/valid/test protocol.")
         if args.marks is not None:
             raise ValueError("--marks applies to --data CSV files.")
-        checked["genes"] = _counts(args.genes or DEFAULT_GENES, "--genes", 3)
+        checked["genes"] = _counts(args.split_sizes or DEFAULT_SPLIT_SIZES, "--split-sizes", 3)
         checked["cell_types"] = comma_names(args.cell_types or ",".join(DEFAULT_CELL_TYPES),
                                        "--cell-types")
     else:
-        for option, value in (("--genes", args.genes), ("--cell-types", args.cell_types)):
+        for option, value in (("--split-sizes", args.split_sizes),
+                              ("--cell-types", args.cell_types)):
             if value is not None:
                 raise ValueError(f"{option} sets the simulated epigenomes; it does not apply "
                                  f"with --data {args.data}.")
@@ -197,8 +202,9 @@ def run(args):
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
-        # An extraction records its bin width; the CNN's filter is sized from it.
-        bin_size = (data.get("metadata") or {}).get("bin_size")
+        # A file records its bin width (the loaders return it); the CNN's filter is sized
+        # from it.
+        bin_size = data.get("bin_size")
         result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
                                 record_dir=record_dir, bin_size=bin_size, **common)
     result.info["run"] = provenance(args, _described(args))
@@ -218,5 +224,5 @@ def _described(args):
     """The data as the report records them: the simulation's settings, or ``--data``."""
     if args.data is None:
         return (f"simulated: cell types {args.cell_types or ','.join(DEFAULT_CELL_TYPES)}, "
-                f"genes {args.genes or DEFAULT_GENES}, seed {args.seed}")
+                f"genes {args.split_sizes or DEFAULT_SPLIT_SIZES}, seed {args.seed}")
     return _data.describe(args.data)

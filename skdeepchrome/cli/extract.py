@@ -6,6 +6,13 @@ import sys
 from pathlib import Path
 
 from ..genome._vocabulary import ANNOTATION_FORMATS, MODES, STATISTICS
+from ._options import add_n_jobs, add_renamed
+
+#: deeptools' --averageTypeBins values, and the --statistic each one is (None: not offered).
+AVERAGE_TYPE_BINS = {"mean": "mean", "max": "max", "min": "min", "sum": "sum",
+                     "median": None, "std": None}
+#: Bases each side of the TSS when neither --flank nor --upstream/--downstream is given.
+DEFAULT_FLANK = 5000
 
 
 def add_parser(subparsers):
@@ -16,8 +23,11 @@ def add_parser(subparsers):
             "Bin histone-mark signal (bigWig) and/or aligned reads (BAM, tagAlign/BED) in a "
             "window around each gene's TSS, deeptools-style (reference point TSS, "
             "upstream/downstream flank, bin size, per-bin statistic, missing data as zero), "
-            "and write a dataset the comparison harness reads: .npz, or the REMC/DeepChrome "
-            "CSV layout for a PATH ending in .csv or .csv.gz. Marks are ordered as given: "
+            "and write a dataset every other command reads: .npz, or the REMC/DeepChrome "
+            "CSV layout for a PATH ending in .csv or .csv.gz (a comment line records the bin "
+            "width and window, a header row the marks). deeptools' spellings are accepted: "
+            "-b/--upstream, -a/--downstream, --binSize, --averageTypeBins. Marks are ordered "
+            "as given: "
             "every --track, then every --reads. With --expression, genes without an "
             "expression value are reported and left out, the target is high/low expression "
             "(above the median of every gene of the expression table, DeepChrome's rule; "
@@ -40,9 +50,12 @@ def add_parser(subparsers):
                         "57epigenomes.RPKM.pc(.gz), Salmon quant.sf, RSEM *.results, "
                         "featureCounts, kallisto abundance.tsv, GCT or a gene,value TSV/CSV "
                         "(the format is detected)")
-    parser.add_argument("--epigenome", metavar="COLUMN",
+    parser.add_argument("--expression-column", metavar="COLUMN", default=None,
                         help="the expression table's column to use, e.g. E003, or a "
                         "quantity such as TPM, NumReads, expected_count (default per format)")
+    add_renamed(parser, "--epigenome", "--expression-column", "expression_column",
+                why="in extract it named the expression table's column; elsewhere "
+                "--epigenome chooses an epigenome of --data")
     parser.add_argument("--expression-format", default=None, metavar="FORMAT",
                         help="skip format detection: table, headerless, salmon, kallisto, "
                         "rsem, rsem-isoforms, featurecounts or gct")
@@ -59,11 +72,24 @@ def add_parser(subparsers):
     parser.add_argument("--out", required=True, type=Path, metavar="PATH",
                         help="output: .npz, or .csv / .csv.gz for the REMC CSV layout "
                         "(needs --expression)")
-    parser.add_argument("--flank", type=int, default=5000,
-                        help="bases upstream and downstream of the TSS (default 5000)")
-    parser.add_argument("--bin-size", type=int, default=100, help="bases per bin (default 100)")
-    parser.add_argument("--statistic", choices=STATISTICS, default="mean",
+    parser.add_argument("--flank", type=int, default=None,
+                        help=f"bases upstream and downstream of the TSS (default "
+                        f"{DEFAULT_FLANK}); or set each side with --upstream/--downstream")
+    parser.add_argument("-b", "--upstream", "--beforeRegionStartLength", type=int,
+                        default=None, dest="upstream",
+                        help=f"bases upstream of the TSS (deeptools' -b; default {DEFAULT_FLANK})")
+    parser.add_argument("-a", "--downstream", "--afterRegionStartLength", type=int,
+                        default=None, dest="downstream",
+                        help=f"bases downstream of the TSS (deeptools' -a; default "
+                        f"{DEFAULT_FLANK})")
+    parser.add_argument("--bin-size", "--binSize", type=int, default=100, dest="bin_size",
+                        help="bases per bin (default 100)")
+    parser.add_argument("--statistic", choices=STATISTICS, default=None,
                         help="per-bin statistic of bigWig signal (default mean)")
+    parser.add_argument("--averageTypeBins", default=None, metavar="TYPE",
+                        dest="average_type_bins",
+                        help="deeptools' name for --statistic: mean, max, min or sum "
+                        "(median and std are not offered)")
     parser.add_argument("--feature", default="gene",
                         help="GTF/GFF3 feature type to read (default gene)")
     parser.add_argument("--gene-types", default="protein_coding",
@@ -78,8 +104,7 @@ def add_parser(subparsers):
                         help="BAM: skip alignments with a lower mapping quality (default 0)")
     parser.add_argument("--keep-duplicates", action="store_true",
                         help="BAM: count reads flagged as duplicates (skipped by default)")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="parallel processes (default 1; -1 for all cores)")
+    add_n_jobs(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     parser.set_defaults(func=run)
     return parser
@@ -96,6 +121,55 @@ def _pairs(values, option):
             raise ValueError(f"mark {mark!r} is given twice ({option}).")
         pairs[mark] = Path(path)
     return pairs
+
+
+def _window(args):
+    """``(upstream, downstream)`` from --flank or -b/-a, each a whole number of bins."""
+    if args.flank is not None and (args.upstream is not None or args.downstream is not None):
+        raise ValueError("--flank sets both sides of the TSS; give either --flank or "
+                         "--upstream/--downstream (-b/-a).")
+    flank = DEFAULT_FLANK if args.flank is None else args.flank
+    sides = [("--flank" if args.flank is not None or value is None else option,
+              flank if value is None else value)
+             for option, value in (("--upstream", args.upstream),
+                                   ("--downstream", args.downstream))]
+    if args.bin_size < 1:
+        raise ValueError(f"--bin-size must be a positive number of bases, got "
+                         f"{args.bin_size}.")
+    for option, value in sides:
+        if value < 1:
+            raise ValueError(f"{option} must be a positive number of bases, got {value}.")
+        if value % args.bin_size:
+            raise ValueError(f"{option} {value} is not a multiple of --bin-size "
+                             f"{args.bin_size}; the window must hold whole bins.")
+    return sides[0][1], sides[1][1]
+
+
+def _statistic(args):
+    """--statistic, or deeptools' --averageTypeBins mapped onto it."""
+    if args.average_type_bins is None:
+        return args.statistic or "mean"
+    given = args.average_type_bins.lower()
+    if given not in AVERAGE_TYPE_BINS:
+        raise ValueError(f"--averageTypeBins {args.average_type_bins}: deeptools' types are "
+                         f"{', '.join(AVERAGE_TYPE_BINS)}.")
+    statistic = AVERAGE_TYPE_BINS[given]
+    if statistic is None:
+        raise ValueError(f"--averageTypeBins {given} is not offered: skdeepchrome bins "
+                         f"bigWig signal by {', '.join(STATISTICS)} (--statistic).")
+    if args.statistic is not None and args.statistic != statistic:
+        raise ValueError(f"--averageTypeBins {given} contradicts --statistic "
+                         f"{args.statistic}; give one of them.")
+    return statistic
+
+
+def _crop(X, n_marks, flank, upstream, downstream, bin_size):
+    """The bins of [-upstream, downstream) out of an extraction over +/- ``flank``."""
+    if upstream == downstream == flank:
+        return X
+    X3 = X.reshape(len(X), n_marks, -1)
+    start, stop = (flank - upstream) // bin_size, (flank + downstream) // bin_size
+    return X3[:, :, start:stop].reshape(len(X), -1)
 
 
 def _output_kind(path):
@@ -134,8 +208,8 @@ def run(args):
     shared = sorted(set(tracks) & set(reads))
     if shared:
         raise ValueError(f"mark(s) {shared} given both as --track and --reads.")
-    if args.epigenome is not None and args.expression is None:
-        raise ValueError("--epigenome needs --expression.")
+    if args.expression_column is not None and args.expression is None:
+        raise ValueError("--expression-column needs --expression.")
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist.")
     if args.out.is_dir():
@@ -143,9 +217,10 @@ def run(args):
     if args.n_jobs == 0:
         raise ValueError("--n-jobs 0 runs nothing; give a number of processes or -1 for "
                          "every core.")
-    for option, value in (("--flank", args.flank), ("--bin-size", args.bin_size)):
-        if value < 1:
-            raise ValueError(f"{option} must be a positive number of bases, got {value}.")
+    upstream, downstream = _window(args)
+    statistic = _statistic(args)
+    # Both readers take a window centred on the TSS: read the wider side's, then crop.
+    flank = max(upstream, downstream)
     for option, path in (("--genes", args.genes), ("--expression", args.expression)):
         if path is not None:
             if not path.is_file():
@@ -156,7 +231,7 @@ def run(args):
     table_expression = None
     if args.expression is not None:
         table_expression = read_expression_table(
-            args.expression, epigenome=args.epigenome, format=args.expression_format,
+            args.expression, epigenome=args.expression_column, format=args.expression_format,
             tx2gene=args.tx2gene)
 
     gene_types = None if args.gene_types.strip().lower() == "all" else tuple(
@@ -165,19 +240,21 @@ def run(args):
     progress = not args.quiet
     blocks, marks, metadata = [], [], {}
     if tracks:
-        signal = extract_signal(tss, tracks, flank=args.flank, bin_size=args.bin_size,
-                                statistic=args.statistic, n_jobs=args.n_jobs,
+        signal = extract_signal(tss, tracks, flank=flank, bin_size=args.bin_size,
+                                statistic=statistic, n_jobs=args.n_jobs,
                                 progress=progress)
-        blocks.append(signal.data)
+        blocks.append(_crop(signal.data, len(signal.marks), flank, upstream, downstream,
+                            args.bin_size))
         marks += list(signal.marks)
         metadata["tracks"] = signal.files
-        metadata["statistic"] = args.statistic
+        metadata["statistic"] = statistic
     if reads:
-        counts = count_reads(tss, reads, flank=args.flank, bin_size=args.bin_size,
+        counts = count_reads(tss, reads, flank=flank, bin_size=args.bin_size,
                              mode=args.read_mode, shift=args.shift, min_mapq=args.min_mapq,
                              keep_duplicates=args.keep_duplicates, n_jobs=args.n_jobs,
                              progress=progress)
-        blocks.append(counts.data)
+        blocks.append(_crop(counts.data, len(counts.marks), flank, upstream, downstream,
+                            args.bin_size))
         marks += list(counts.marks)
         metadata.update(reads=counts.files, read_mode=args.read_mode, shift=args.shift,
                         min_mapq=args.min_mapq, keep_duplicates=args.keep_duplicates)
@@ -193,7 +270,7 @@ def run(args):
             print(
                 f"skdeepchrome extract: {n_missing} of {aligned.n_total} genes have no "
                 f"expression in {args.expression}"
-                + (f" ({args.epigenome})" if args.epigenome else "")
+                + (f" ({args.expression_column})" if args.expression_column else "")
                 + f" and are left out of {args.out}; e.g. "
                 f"{aligned.unmatched_ids[:3].tolist()}.",
                 file=sys.stderr,
@@ -211,19 +288,28 @@ def run(args):
         _, threshold = binarize_expression(median_of, return_threshold=True)
         target = binarize_expression(values, threshold)
         expression = log_expression(values)
-        metadata.update(expression_table=str(args.expression), epigenome=args.epigenome,
+        metadata.update(expression_table=str(args.expression),
+                        expression_column=args.expression_column,
+                        epigenome=args.expression_column,
                         n_genes_without_expression=int(n_missing),
                         label_rule=rule, label_threshold=threshold)
 
+    # The width and window travel with the file, so every command reads it untold.
+    window = (-upstream, downstream)
     if kind == "csv":
-        save_deepchrome_csv(args.out, X, target, gene_ids, marks=marks)
+        save_deepchrome_csv(args.out, X, target, gene_ids, marks=marks, header=True,
+                            bin_size=args.bin_size, window=window,
+                            statistic=metadata.get("statistic"),
+                            expression_column=args.expression_column)
     else:
+        symmetric = {"flank": upstream} if upstream == downstream else {}
         save_npz_dataset(args.out, X, gene_ids=gene_ids, marks=marks, target=target,
-                         expression=expression, annotation=str(args.genes), flank=args.flank,
-                         bin_size=args.bin_size, feature=args.feature,
-                         gene_types=list(gene_types) if gene_types else None, **metadata)
+                         expression=expression, annotation=str(args.genes),
+                         bin_size=args.bin_size, window=window, feature=args.feature,
+                         gene_types=list(gene_types) if gene_types else None, **symmetric,
+                         **metadata)
     if not args.quiet:
-        n_bins = 2 * args.flank // args.bin_size
+        n_bins = (upstream + downstream) // args.bin_size
         print(f"skdeepchrome extract: wrote {len(gene_ids)} genes x {len(marks)} marks x "
               f"{n_bins} bins to {args.out}.", file=sys.stderr)
     return 0

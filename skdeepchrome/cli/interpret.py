@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 from . import _data
+from . import _roadmap_sample as roadmap
+from ._options import add_renamed
 from ._report import check_report_folder, provenance, save_report
 
 #: Simulated genes (train, test) when --data is not given: the release's split sizes.
-DEFAULT_GENES = "6601,6600"
+DEFAULT_SPLIT_SIZES = "6601,6600"
+#: ``--data simulated``: simulated genes, named (needed to explain a --model on them).
+SIMULATED = "simulated"
 
 
 def add_parser(subparsers):
@@ -18,31 +23,37 @@ def add_parser(subparsers):
         help="explain a DeepChrome model: class-optimal inputs, attributions, mark "
         "importance and average profiles (PNG + CSV)",
         description=(
-            "Fit the recommended make_pipeline(HistoneBinner(scale='log1p'), "
-            "DeepChromeClassifier()) on training genes (or load a fitted model with --model) "
-            "and explain it on held-out genes: DeepChrome's class-optimal inputs, integrated "
-            "gradients per mark and bin, permutation importance of each mark, and the average "
-            "profile of each mark for high and low genes. Without --data: simulated genes "
-            "whose generative model is known. An epigenome folder is fitted on train and "
-            "explained on test; a single dataset (.npz / .csv) is split."
+            "Fit the recommended model, skdeepchrome.baselines.make_model('deepchrome') "
+            "(the standardised HistoneBinner then five DeepChrome networks averaged), on "
+            "training genes (or load a fitted model with --model) and explain it on held-out "
+            "genes: DeepChrome's class-optimal inputs, integrated gradients per mark and bin, "
+            "permutation importance of each mark, and the average profile of each mark for "
+            "high and low genes. Without --data: simulated genes whose generative model is "
+            "known. An epigenome folder (or roadmap-sample with --epigenome) is fitted on "
+            "train and explained on test; a single dataset (.npz / .csv) is split. A --model "
+            "needs --data: a model file does not record the data it was trained on."
         ),
     )
-    parser.add_argument("--data", type=Path,
-                        help="epigenome folder (train/valid/test CSVs) or an extracted dataset "
-                        "(.npz / .csv / .csv.gz); default: simulated genes")
-    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
-                        help="the mark columns of --data CSV files, in file order, when they "
-                        "are not the release's H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3")
+    _data.add_arguments(parser, required=False,
+                        required_help="epigenome folder (train/valid/test CSVs), root of them "
+                        "(with --epigenome), an extracted dataset (.npz / .csv / .csv.gz), "
+                        f"roadmap-sample, or {SIMULATED} (the default without --model)")
     parser.add_argument("--model", type=Path,
                         help="a fitted model file (.skdc) written by skdeepchrome train or "
-                        "save_model (default: train one); read without unpickling")
+                        "save_model (default: train one); read without unpickling; needs "
+                        "--data, the data it is to be explained on")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-interpret"),
                         help="output folder (default ./skdeepchrome-interpret)")
     parser.add_argument("--fast", action="store_true",
-                        help="train a smaller, faster CNN (20 pooled bins, 32 filters, "
-                        "hidden layers 64 and 32, at most 25 epochs)")
-    parser.add_argument("--genes", default=DEFAULT_GENES,
-                        help=f"simulated genes, train,test (default {DEFAULT_GENES})")
+                        help="train a smaller, faster version of the recommended model (one "
+                        "network, 20 pooled bins, 32 filters, hidden layers 64 and 32, at "
+                        "most 25 epochs)")
+    parser.add_argument("--split-sizes", default=None, metavar="TRAIN,TEST",
+                        help=f"simulated genes per split, train,test (default "
+                        f"{DEFAULT_SPLIT_SIZES}); only for simulated data")
+    add_renamed(parser, "--genes", "--split-sizes", "split_sizes",
+                why="in interpret it gave the simulated split sizes; --genes is extract's "
+                "annotation file")
     parser.add_argument("--cell-type", default=None,
                         help="simulated cell-type preset (default fibroblast)")
     parser.add_argument("--test-size", type=float, default=0.25,
@@ -56,93 +67,89 @@ def add_parser(subparsers):
     parser.add_argument("--no-plots", action="store_true", help="write the CSVs only")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--window", default=None, metavar="START,END",
+                        help="with --data roadmap-sample: bp around the TSS to keep, e.g. "
+                        "--window -5000,5000 (the default)")
     parser.set_defaults(func=run)
     return parser
 
 
-def _genes(text):
+def _split_sizes(text):
     try:
         sizes = tuple(int(n) for n in text.split(","))
     except ValueError:
         sizes = ()
     if len(sizes) != 2 or min(sizes) < 2:
-        raise ValueError(f"--genes must be two positive counts 'train,test', got {text!r}.")
+        raise ValueError(f"--split-sizes must be two positive counts 'train,test', got "
+                         f"{text!r}.")
     return sizes
 
 
+def is_simulated(data):
+    """No ``--data``, or ``--data simulated`` (unless a file or folder of that name exists)."""
+    return data is None or (str(data) == SIMULATED and not Path(data).exists())
+
+
 def load_split(args):
-    """``(X_train, y_train, X_test, y_test, marks, flank, description)`` for the command."""
+    """``(X_train, y_train, X_test, y_test, marks, flank, description, bin_size)``."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
-    from ..datasets import RemcCollection, load_dataset
-
-    if args.data is None:
+    if is_simulated(args.data):
         from ..datasets import make_histone_dataset
 
-        n_train, n_test = _genes(args.genes)
+        n_train, n_test = _split_sizes(args.split_sizes or DEFAULT_SPLIT_SIZES)
         train = make_histone_dataset(n_train, cell_type=args.cell_type, random_state=args.seed)
         test = make_histone_dataset(n_test, cell_type=args.cell_type,
                                     random_state=args.seed + 1)
         return (train.data, train.target, test.data, test.target, train.marks, 5000,
-                f"simulated {train.cell_type} genes ({n_train} train, {n_test} test)")
-    from ._messages import check_npz_file, check_text_file
-
-    if not args.data.exists():
-        raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
-    is_npz = _data.is_npz(args.data)
-    if is_npz:
-        check_npz_file(args.data)
-    else:
-        files = [args.data] if args.data.is_file() else sorted(args.data.glob("*.csv*"))
-        for path in files:
-            check_text_file(path, _data.CSV_FILE)
-    options = {}
-    if args.marks is not None:
-        if is_npz:
-            raise ValueError(f"--marks applies to CSV files; {args.data} records its own "
-                             "marks.")
-        options["marks"] = tuple(m.strip() for m in args.marks.split(",") if m.strip())
-    loaded = load_dataset(args.data, **options)
-    if isinstance(loaded, RemcCollection):
-        raise ValueError(
-            f"{args.data} holds several epigenomes {list(loaded.folders)[:5]}; pass one "
-            "epigenome folder."
-        )
+                f"simulated {train.cell_type} genes ({n_train} train, {n_test} test)",
+                train.data.bin_size)
+    window = roadmap.window(args) if roadmap.is_roadmap_sample(args.data) else None
+    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args), window)
+    flank = _flank(loaded, args.data)
+    where = (f"epigenome {loaded.epigenome}" if loaded.get("epigenome")
+             else Path(args.data).name)
+    layout = _data.describe_layout(loaded)
     if "train" in loaded:
         train, test = loaded.train, loaded.test
-        return (train.data, train.target, test.data, test.target, loaded.marks, 5000,
-                f"epigenome {loaded.epigenome}: train {len(train.data)}, test "
-                f"{len(test.data)} genes")
+        return (train.data, train.target, test.data, test.target, tuple(loaded.marks), flank,
+                f"{where} ({layout}): train {len(train.data)}, test {len(test.data)} genes",
+                loaded.get("bin_size"))
     if loaded.get("target") is None:
         raise ValueError(f"{args.data} has no labels (target); extract it with --expression.")
-    if not 0 < args.test_size < 1:
-        raise ValueError(f"--test-size must be in (0, 1), got {args.test_size}.")
-    flank = int(loaded.get("metadata", {}).get("flank", 5000))
     X_train, X_test, y_train, y_test = train_test_split(
-        np.asarray(loaded.data), np.asarray(loaded.target), test_size=args.test_size,
+        loaded.data, np.asarray(loaded.target), test_size=args.test_size,
         random_state=args.seed, stratify=loaded.target,
     )
     return (X_train, y_train, X_test, y_test, tuple(loaded.marks), flank,
-            f"{args.data.name}: {len(X_train)} train, {len(X_test)} test genes")
+            f"{where} ({layout}): {len(X_train)} train, {len(X_test)} test genes",
+            loaded.get("bin_size"))
 
 
-def make_cnn(marks, flank, *, fast, random_state):
+def _flank(loaded, data):
+    """The bp each side of the TSS: the pictures are drawn for a window centred on it."""
+    window = loaded.get("window")
+    if window is None:
+        return int((loaded.get("metadata") or {}).get("flank", 5000))
+    start, end = window
+    if start != -end:
+        raise ValueError(f"--data {data} spans {start},{end} bp around the TSS; interpret "
+                         "draws windows centred on the TSS: extract with --flank (or equal "
+                         "--upstream and --downstream).")
+    return int(end)
+
+
+def make_cnn(marks, *, fast, random_state, bin_size=None):
     """The pipeline the command trains: the recommended one, or a smaller one with --fast."""
-    from sklearn.pipeline import make_pipeline
+    from ..baselines import make_model
 
-    from ..estimators import DeepChromeClassifier
-    from ..preprocessing import HistoneBinner
-
+    model = make_model("deepchrome", marks=marks, random_state=random_state,
+                       bin_size=bin_size)
     if fast:
-        return make_pipeline(
-            HistoneBinner(marks, n_bins=20, scale="log1p", flank=flank),
-            DeepChromeClassifier(n_filters=32, kernel_size=3, pool_size=2,
-                                 hidden_sizes=(64, 32), max_epochs=25, lr=3e-3,
-                                 random_state=random_state),
-        )
-    return make_pipeline(HistoneBinner(marks, scale="log1p", flank=flank),
-                         DeepChromeClassifier(random_state=random_state))
+        model.set_params(binner__n_bins=20, model__n_members=1, model__n_filters=32,
+                         model__hidden_sizes=(64, 32), model__max_epochs=25, model__lr=3e-3)
+    return model
 
 
 def _say(args, *parts):
@@ -155,12 +162,21 @@ def run(args):
     check_options(args)
     check_report_folder(args, own=OWN_FILES)
     model = load_model(args.model) if args.model is not None else None
-    X_train, y_train, X_test, y_test, marks, flank, description = load_split(args)
+    if model is not None and args.data is None:
+        raise ValueError(
+            f"--model {args.model} needs --data: a model file does not record the data it "
+            f"was trained on, and explaining it on other genes would mislead. Name them "
+            f"(e.g. --data {roadmap.SAMPLE_NAME} --epigenome E003, or the file you trained "
+            f"on), or --data {SIMULATED} to explain it on simulated genes knowingly.")
+    (X_train, y_train, X_test, y_test, marks, flank, description,
+     bin_size) = load_split(args)
     _say(args, f"data: {description}")
+    if model is not None:
+        description += _not_trained_for(args, model, marks, X_test, bin_size)
 
     def explain(folder):
         _explain(args, folder, model, X_train, y_train, X_test, y_test, marks, flank,
-                 description)
+                 description, bin_size)
 
     written = save_report(args.out, explain, own=OWN_FILES)
     if not args.quiet:
@@ -169,15 +185,40 @@ def run(args):
     return 0
 
 
+def _not_trained_for(args, model, marks, X, bin_size):
+    """Say, on stderr and in the report, when the data are not what the model was fitted on.
+
+    Returns the words added to the report's description of the data ("" when they agree).
+    """
+    said = _data.not_trained_for(model, marks, X.shape[1], bin_size,
+                                 args.data or SIMULATED)
+    if is_simulated(args.data):
+        said.insert(0, "the data are simulated genes, which no model file records having "
+                    "been trained on")
+    if not said:
+        return ""
+    print(f"skdeepchrome interpret: warning: --model {args.model} is explained on data it "
+          f"was not trained for: {'; '.join(said)}.", file=sys.stderr)
+    return f". NOT the data the model was trained for: {'; '.join(said)}"
+
+
 def check_options(args):
     """One-line errors for options that are wrong whatever the data."""
-    if args.data is None:
-        _genes(args.genes)
-        if args.marks is not None:
-            raise ValueError("--marks applies to --data CSV files.")
-    elif args.genes != DEFAULT_GENES or args.cell_type is not None:
-        raise ValueError(f"--genes and --cell-type set the simulated genes; they do not apply "
-                         f"with --data {args.data}.")
+    simulated = is_simulated(args.data)
+    if args.model is not None and not args.model.is_file():
+        raise FileNotFoundError(f"--model {args.model}: no such model file.")
+    if simulated:
+        _split_sizes(args.split_sizes or DEFAULT_SPLIT_SIZES)
+        for option, value in (("--marks", args.marks), ("--epigenome", args.epigenome),
+                              ("--window", args.window)):
+            if value is not None:
+                raise ValueError(f"{option} applies to --data files or {roadmap.SAMPLE_NAME}, "
+                                 "not to simulated genes.")
+    elif args.split_sizes is not None or args.cell_type is not None:
+        raise ValueError(f"--split-sizes and --cell-type set the simulated genes; they do not "
+                         f"apply with --data {args.data}.")
+    if args.window is not None and not roadmap.is_roadmap_sample(args.data):
+        raise ValueError(f"--window applies to --data {roadmap.SAMPLE_NAME}.")
     if not 0 < args.test_size < 1:
         raise ValueError(f"--test-size must be a fraction between 0 and 1, got "
                          f"{args.test_size}.")
@@ -185,8 +226,6 @@ def check_options(args):
                           ("--ig-steps", args.ig_steps)):
         if value < 1:
             raise ValueError(f"{option} must be at least 1, got {value}.")
-    if args.model is not None and not args.model.is_file():
-        raise FileNotFoundError(f"--model {args.model}: no such model file.")
 
 
 def load_model(path):
@@ -219,7 +258,8 @@ OWN_FILES = ("model.skdc", "model.joblib", "mark_profiles.csv", "mark_importance
              "attributions.png", "report.md", "report.html")
 
 
-def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, description):
+def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, description,
+             bin_size=None):
     """Fit (or use) the model, explain it and write every file into ``out``."""
     import numpy as np
     import pandas as pd
@@ -253,9 +293,9 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
             )
         _say(args, f"model: {args.model}")
     else:
-        model = make_cnn(marks, flank, fast=args.fast, random_state=args.seed)
-        _say(args, f"training {'a small' if args.fast else 'the recommended'} DeepChrome "
-             f"pipeline on {len(X_train)} genes ...")
+        model = make_cnn(marks, fast=args.fast, random_state=args.seed, bin_size=bin_size)
+        _say(args, f"training {'a small version of ' if args.fast else ''}the recommended "
+             f"model, make_model('deepchrome'), on {len(X_train)} genes ...")
         model.fit(X_train, y_train)
         save_model(model, out / "model.skdc")
         written.append("model.skdc")
@@ -357,7 +397,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
 
 
 def _provenance(args):
-    data = (f"simulated genes {args.genes}, seed {args.seed}" if args.data is None
-            else _data.describe(args.data))
+    data = (f"simulated genes {args.split_sizes or DEFAULT_SPLIT_SIZES}, seed {args.seed}"
+            if is_simulated(args.data) else _data.describe(args.data))
     model = _data.describe(args.model) if args.model is not None else "trained here"
     return provenance(args, data, model=model)

@@ -97,7 +97,7 @@ def run(args):
                                 "not exist.")
     _refuse_replacing_an_input(args)
     model = load_model(args.model)
-    loaded = _data.read_data(args.data, args.epigenome)
+    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args))
     part = loaded[args.split] if "train" in loaded else loaded
     frame = prediction_frame(model, part.data, part.gene_ids)
     with atomic_path(args.out) as tmp:

@@ -10,11 +10,15 @@ from . import _data
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "train",
-        help="fit the DeepChrome pipeline on a dataset and save it as a safe model file",
+        help="fit the recommended DeepChrome model on a dataset and save it as a safe model "
+        "file",
         description=(
-            "Fit skdeepchrome.baselines.make_model(MODEL) (default deepchrome: "
-            "HistoneBinner(scale='log1p') then DeepChromeClassifier) and write it with "
-            "skdeepchrome.save_model. An epigenome folder is fitted on train.csv, with "
+            "Fit skdeepchrome.baselines.make_model(MODEL) (default deepchrome, the recommended "
+            "model: HistoneBinner(scale='log1p', standardize=True) then five "
+            "DeepChromeClassifier networks trained apart and averaged, filter and pooling "
+            "sized in base pairs from the data's bin width) and write it with "
+            "skdeepchrome.save_model. The marks and the bin width come from --data (an "
+            "extract output records both). An epigenome folder is fitted on train.csv, with "
             "valid.csv for the networks' early stopping; a dataset file (.npz, .csv) on all "
             "its genes, the networks early-stopping on a held-out tenth. The baselines "
             "(svm, random_forest, logistic, ridge, gradient_boosting) need skops to be "
@@ -26,7 +30,8 @@ def add_parser(subparsers):
                         "root of them, extracted dataset (.npz / .csv / .csv.gz), or "
                         "roadmap-sample")
     parser.add_argument("--model", default="deepchrome",
-                        help="model to fit: deepchrome (default), deepchrome_paper, "
+                        help="model to fit: deepchrome (default: the recommended "
+                        "make_model('deepchrome'), five networks averaged), deepchrome_paper, "
                         "attentivechrome, or a baseline (svm, random_forest, "
                         "logistic / ridge, gradient_boosting)")
     parser.add_argument("--task", choices=("classification", "regression"),
@@ -62,9 +67,9 @@ def run(args):
     if not args.out.parent.is_dir():  # fail now, not after training
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
                                 "not exist.")
-    loaded = _data.read_data(args.data, args.epigenome)
+    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args))
     model = make_model(args.model, marks=loaded.marks, random_state=args.seed,
-                       task=args.task)
+                       task=args.task, bin_size=loaded.get("bin_size"))
     if args.max_epochs is not None and network:
         model.set_params(model__max_epochs=args.max_epochs)
     if "train" in loaded:

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
+from ._options import add_n_jobs, add_renamed
 from ._report import check_report_folder, print_summary, provenance, save_report, wide_table
 
 SIMULATED = "simulated"
@@ -21,7 +22,7 @@ DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
 #: Depth of each simulated epigenome relative to its preset: several-fold apart, as real
 #: epigenomes are.
 DEFAULT_DEPTHS = (1.0, 3.0, 5.0)
-DEFAULT_GENES = "1000,300,1000"
+DEFAULT_SPLIT_SIZES = "1000,300,1000"
 NORMALIZE_CHOICES = ("median_of_ratios", "quantile", "total", "none")
 
 
@@ -55,10 +56,10 @@ def add_parser(subparsers):
                         help="depth normalisation learnt from each epigenome's marks "
                         "(default median_of_ratios; none: raw counts)")
     parser.add_argument("--models", default=None,
-                        help="comma-separated models, any case (default: deepchrome, svm, "
-                        "random_forest, logistic, gradient_boosting)")
-    parser.add_argument("--marks", default=None, metavar="M1,M2,...",
-                        help="the mark columns of --data CSV files, in file order")
+                        help="comma-separated models, any case (default: deepchrome (the "
+                        "recommended make_model('deepchrome')), svm, random_forest, logistic, "
+                        "gradient_boosting)")
+    _data.add_marks(parser)
     parser.add_argument("--features", choices=("bins", "marks"), default="bins",
                         help="baseline features: every bin, or one mean per mark")
     parser.add_argument("--no-within", action="store_true",
@@ -69,10 +70,13 @@ def add_parser(subparsers):
     parser.add_argument("--depths", default=None, metavar="D1,D2,...",
                         help="--data simulated: sequencing depth of each epigenome relative to "
                         f"its preset (default {','.join(f'{d:g}' for d in DEFAULT_DEPTHS)})")
-    parser.add_argument("--genes", default=None,
-                        help=f"--data simulated: genes per split (default {DEFAULT_GENES})")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="parallel processes (default 1; -1: every core)")
+    parser.add_argument("--split-sizes", default=None, metavar="TRAIN,VALID,TEST",
+                        help=f"--data simulated: genes per split (default "
+                        f"{DEFAULT_SPLIT_SIZES})")
+    add_renamed(parser, "--genes", "--split-sizes", "split_sizes",
+                why="in transfer it gave the simulated split sizes; --genes is extract's "
+                "annotation file")
+    add_n_jobs(parser)
     parser.add_argument("--scheduler", default=None,
                         help="address of a dask.distributed scheduler to run the fits on")
     parser.add_argument("--out", type=Path, default=Path("skdeepchrome-transfer"),
@@ -89,8 +93,6 @@ def add_parser(subparsers):
     return parser
 
 
-
-
 def check_options(args):
     """Check what needs no data; returns the parsed values (imports nothing heavy)."""
     checked = {"models": model_names(args.models)}
@@ -105,7 +107,7 @@ def check_options(args):
     checked["simulated"], checked["sample"] = simulated, sample
     if not simulated:
         for option, value in (("--cell-types", args.cell_types), ("--depths", args.depths),
-                              ("--genes", args.genes)):
+                              ("--split-sizes", args.split_sizes)):
             if value is not None:
                 raise ValueError(f"{option} sets the simulated epigenomes; it applies only "
                                  f"with --data {SIMULATED}.")
@@ -128,12 +130,12 @@ def check_options(args):
                 raise ValueError(f"--depths needs one positive number per cell type "
                                  f"({len(cell_types)}), got {args.depths!r}.")
         try:
-            genes = tuple(int(g) for g in (args.genes or DEFAULT_GENES).split(","))
+            genes = tuple(int(g) for g in (args.split_sizes or DEFAULT_SPLIT_SIZES).split(","))
         except ValueError:
             genes = ()
         if len(genes) != 3 or min(genes) < 1:
-            raise ValueError(f"--genes needs three positive whole numbers (train,valid,test), "
-                             f"got {args.genes!r}.")
+            raise ValueError(f"--split-sizes needs three positive whole numbers "
+                             f"(train,valid,test), got {args.split_sizes!r}.")
         checked.update(cell_types=cell_types, depths=depths, genes=genes)
     elif not sample and not Path(args.data).is_dir():
         raise FileNotFoundError(f"--data {args.data}: no such folder (transfer needs a root "

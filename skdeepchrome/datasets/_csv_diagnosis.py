@@ -29,8 +29,11 @@ def _shorten(values, limit=5):
     return text + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
-def non_numeric_error(path, frame, columns, marks):
-    """ValueError for the first line holding a cell that is not a number in ``columns``."""
+def non_numeric_error(path, frame, columns, marks, first_line=1):
+    """ValueError for the first line holding a cell that is not a number in ``columns``.
+
+    ``first_line`` is the line of the frame's first row (after a file's header lines).
+    """
     first_row, first_col = None, None
     for j in columns:
         parsed = pd.to_numeric(frame[j], errors="coerce")
@@ -39,7 +42,7 @@ def non_numeric_error(path, frame, columns, marks):
             first_row, first_col = int(bad[0]), j
     if first_row is None:  # pragma: no cover - only called when a column is not numeric
         return ValueError(f"{path}: a column that should be numeric is not.")
-    line = first_row + 1
+    line = first_row + first_line
     row = frame.iloc[first_row]
     if all(str(v) == "" for v in row):
         return ValueError(
@@ -59,26 +62,27 @@ def non_numeric_error(path, frame, columns, marks):
         return ValueError(f"{where}: missing/NaN value {value!r}; every cell must be a number.")
     hint = (
         " The file seems to start with a header row; DeepChrome CSV files have none."
-        if line == 1
+        if line == first_line
         else ""
     )
     return ValueError(f"{where}: {value!r} is not a number.{hint}")
 
 
-def bad_value_error(path, frame, row, col, marks, problem):
+def bad_value_error(path, frame, row, col, marks, problem, first_line=1):
     """ValueError for a numeric cell that parsed but is not acceptable (``problem`` says why)."""
     return ValueError(
-        f"{path}, line {row + 1}, column {col + 1} ({column_label(col, marks)}) of gene "
+        f"{path}, line {row + first_line}, column {col + 1} ({column_label(col, marks)}) of gene "
         f"{str(frame.iat[row, 0])!r}: value {frame.iat[row, col]!r} {problem}."
     )
 
 
-def bin_error(path, gene_id, rows, bins, n_bins):
+def bin_error(path, gene_id, rows, bins, n_bins, first_line=1):
     """ValueError describing why a gene's rows are not exactly BinID 1..n_bins once each.
 
-    ``rows`` are the gene's 0-based row indices in file order and ``bins`` its BinIDs.
+    ``rows`` are the gene's 0-based row indices in file order and ``bins`` its BinIDs;
+    ``first_line`` is the line of row 0.
     """
-    lines = rows + 1
+    lines = rows + first_line
     parts = [
         f"{path}: gene {str(gene_id)!r} (first at line {lines[0]}) has {len(rows)} rows but needs "
         f"exactly one row per BinID 1..{n_bins}"

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._files import atomic_path
-from ..layout import feature_names, resolve_marks
+from ..layout import HistoneMatrix, feature_names, infer_bin_size, resolve_marks
 from ._remc import (
     check_gene_ids,
     is_epigenome_folder,
@@ -55,7 +55,34 @@ def _per_gene(name, values, n_genes, numeric_kinds):
     return values
 
 
-def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=None, **metadata):
+def _check_layout(n_bins, bin_size, window, where):
+    """``(bin_size, window)`` checked against each other and ``n_bins``; window centred if
+    only the width is known."""
+    if bin_size is not None:
+        bin_size = float(bin_size)
+        if not (math.isfinite(bin_size) and bin_size > 0):
+            raise ValueError(f"{where}bin_size must be a positive number of base pairs, got "
+                             f"{bin_size!r}.")
+    if window is None:
+        if bin_size is None:
+            return None, None
+        half = n_bins * bin_size / 2
+        return bin_size, ((-int(half), int(half)) if half == int(half) else None)
+    try:
+        start, end = (int(v) for v in window)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}window must be a (start, end) pair of base pairs around "
+                         f"the TSS, got {window!r}.") from None
+    if start >= end:
+        raise ValueError(f"{where}window {window!r} must have start < end.")
+    if bin_size is not None and end - start != n_bins * bin_size:
+        raise ValueError(f"{where}window {window!r} spans {end - start} bp but {n_bins} bins "
+                         f"of {bin_size:g} bp span {n_bins * bin_size:g}.")
+    return bin_size, (start, end)
+
+
+def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=None,
+                     bin_size=None, window=None, **metadata):
     """Write a dataset to a compressed ``.npz`` file, atomically.
 
     Parameters
@@ -73,6 +100,13 @@ def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=Non
         Labels (integers) or a continuous target.
     expression : array-like of shape (n_genes,), default=None
         Expression values (e.g. RPKM), stored as float64.
+    bin_size : float, default=None
+        Base pairs per bin, recorded so that loading gives a
+        :class:`~skdeepchrome.layout.HistoneMatrix` that carries it; ``None`` takes the
+        width ``data`` carries, if any.
+    window : (int, int), default=None
+        Base pairs around the TSS the bins span (``(-5000, 5000)`` for DeepChrome's);
+        ``None`` records a window centred on the TSS when the width is known.
     **metadata
         Small JSON-serialisable values describing the dataset (numpy scalars and arrays
         and paths are converted), stored as one JSON string.
@@ -88,12 +122,15 @@ def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=Non
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = save_npz_dataset(Path(tmp) / "E003.npz", np.ones((2, 2, 3)),
     ...                            gene_ids=["g1", "g2"], marks=["H3K4me3", "H3K27me3"],
-    ...                            target=[0, 1], flank=150, bin_size=100)
+    ...                            target=[0, 1], bin_size=100, window=(-100, 200))
     ...     ds = load_npz_dataset(out)
     >>> ds.data.shape, ds.gene_ids.tolist(), ds.target.tolist(), ds.metadata
-    ((2, 6), ['g1', 'g2'], [0, 1], {'bin_size': 100, 'flank': 150})
+    ((2, 6), ['g1', 'g2'], [0, 1], {'bin_size': 100, 'window': [-100, 200]})
+    >>> ds.data.bin_size, ds.bin_size, ds.window
+    (100.0, 100.0, (-100, 200))
     """
     path = Path(path)
+    carried = infer_bin_size(data)
     marks = resolve_marks(marks)
     try:
         data = np.asarray(data, dtype=np.float32)
@@ -113,6 +150,16 @@ def save_npz_dataset(path, data, *, gene_ids, marks, target=None, expression=Non
         )
     resolve_marks(marks, n_features=data.shape[1])
     n_genes = data.shape[0]
+    if bin_size is None and carried is not None:
+        bin_size = carried
+    elif bin_size is not None and carried is not None and float(bin_size) != carried:
+        raise ValueError(f"bin_size={bin_size!r} but data carries bins of {carried:g} bp.")
+    # Recorded as told (a centred window is derived when the file is read).
+    _check_layout(data.shape[1] // len(marks), bin_size, window, "")
+    if bin_size is not None:
+        metadata["bin_size"] = bin_size
+    if window is not None:
+        metadata["window"] = [int(v) for v in window]
     arrays = {
         "format": np.asarray(FORMAT),
         "data": data,
@@ -177,9 +224,12 @@ def load_npz_dataset(path):
     Returns
     -------
     Bunch
-        ``data`` float32 ``(n_genes, n_marks * n_bins)``, ``gene_ids`` str, ``marks``
-        tuple, ``feature_names``, ``n_bins``, ``target`` (or None), ``expression`` (or
-        None), ``metadata`` dict, ``filename`` and ``DESCR``.
+        ``data`` float32 ``(n_genes, n_marks * n_bins)`` (a
+        :class:`~skdeepchrome.layout.HistoneMatrix` carrying its marks and, when recorded,
+        its bin width), ``gene_ids`` str, ``marks`` tuple, ``feature_names``, ``n_bins``,
+        ``bin_size`` and ``window`` (None when not recorded; a file that records ``flank``
+        and ``bin_size`` has the window ``(-flank, flank)``), ``target`` (or None),
+        ``expression`` (or None), ``metadata`` dict, ``filename`` and ``DESCR``.
 
     Raises
     ------
@@ -263,8 +313,19 @@ def load_npz_dataset(path):
         raise ValueError(f"{path}: metadata is not valid JSON ({exc}).") from None
     if not isinstance(metadata, dict):
         raise ValueError(f"{path}: metadata must be a JSON object, got {type(metadata).__name__}.")
+    window = metadata.get("window")
+    flank = metadata.get("flank")
+    if window is None and isinstance(flank, (int, float)) and not isinstance(flank, bool):
+        window = (-flank, flank)  # files written before the window was recorded
+    try:
+        bin_size, window = _check_layout(n_bins, metadata.get("bin_size"), window, "")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: its metadata's {exc}") from None
     return Bunch(
-        data=data.astype(np.float32, copy=False),
+        data=HistoneMatrix(data.astype(np.float32, copy=False), marks, n_bins,
+                           bin_size=bin_size),
+        bin_size=bin_size,
+        window=window,
         gene_ids=gene_ids.astype(str),
         marks=marks,
         feature_names=feature_names(marks, n_bins),
