@@ -157,3 +157,14 @@ def test_compare_train_and_predict_from_the_command_line(npz, tmp_path, capsys):
     table = pd.read_csv(predictions)
     assert list(table.columns) == ["gene_id", "probability_high"] and len(table) == 80
     assert np.isfinite(table.probability_high).all()
+
+
+def test_its_tuning_grid_names_parameters_of_its_pipeline():
+    from sklearn.model_selection import GridSearchCV
+
+    from skdeepchrome.baselines import default_param_grids
+
+    grid = default_param_grids(models=["shallowchrome"])["shallowchrome"]
+    X, y = make_signal(n_genes=60, n_bins=20)
+    search = GridSearchCV(make_model("shallowchrome"), grid, cv=2, scoring="roc_auc").fit(X, y)
+    assert set(search.best_params_) == {"model__C", "features__tss_window"}

@@ -740,7 +740,8 @@ def make_histone_dataset(
         A preset name from :data:`CELL_TYPES` (see :func:`cell_type_names`); ``None`` is
         :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``). A setting of the simulator family,
         ``skdeepchrome.datasets.SIMULATOR_FAMILY`` (depth, dispersion, TSS
-        jitter, distal peaks and mark strengths varied; see
+        jitter, distal peaks and mark strengths varied; a per-gene depth shared by the
+        marks, negative-binomial size 1, marks non-monotone in activity; see
         ``benchmarks/bench_simulator_family.py``), is accepted too, its posterior as exact.
     random_state : int, RandomState instance, Generator or None, default=None
         Seed of the simulation; the same seed gives the same dataset.

@@ -196,7 +196,10 @@ class PeakFeatures(TransformerMixin, BaseEstimator):
         return np.stack([height, position, width, tss], axis=2).reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features=None):
-        """``"{mark}_{feature}"`` for each mark and each of :data:`PEAK_FEATURES`.
+        """``"{mark}_{feature}"`` for each mark and feature, mark-major.
+
+        The features, in order, are
+        :data:`~skdeepchrome.preprocessing.PEAK_FEATURES`.
 
         Parameters
         ----------
