@@ -36,7 +36,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["skdeepchrome", "skdeepchrome.*"]),
     # The Roadmap sample (about 0.5 MB) with its licence and provenance: see its DESCR.
-    package_data={"skdeepchrome.datasets": ["data/*.npz", "data/*.rst", "data/NOTICE",
+    package_data={"skdeepchrome.datasets": ["data/*.npz", "data/*.rst", "data/*.csv", "data/NOTICE",
                                             "data/LICENSE-*"]},
     install_requires=[
         "scikit-learn>=1.6",

@@ -31,6 +31,7 @@ _LAZY = {
     "RECOMMENDED_NETWORK": "._models",
     "default_param_grids": "._models",
     "make_model": "._models",
+    "shallowchrome_coefficients": "._models",
     "PAIR_SETTINGS": "._pair_models",
     "make_differential_model": "._pair_models",
 }

@@ -9,6 +9,10 @@ Two feature settings from the literature are offered for the tabular baselines:
 - ``"marks"``: one mean per mark over the whole region, ``log1p``-scaled (the linear-model
   setting of Karlić et al., PNAS 2010).
 
+``"shallowchrome"`` reads neither setting: it turns each mark's window into four peak
+features (:class:`~skdeepchrome.preprocessing.PeakFeatures`) for a logistic regression
+whose coefficients read per mark (:func:`shallowchrome_coefficients`).
+
 Models come for two tasks: ``"classification"`` (high / low expression, the paper's) and
 ``"regression"`` (continuous ``log1p`` expression), with the same names where the model is
 the same kind (``"svm"`` is an SVC or an SVR); the linear model is ``"logistic"`` for
@@ -18,6 +22,7 @@ classification and ``"ridge"`` for regression.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -31,7 +36,7 @@ from sklearn.svm import SVC, SVR
 
 from ..estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
 from ..layout import REMC_MARKS
-from ..preprocessing import HistoneBinner
+from ..preprocessing import PEAK_FEATURES, HistoneBinner, PeakFeatures
 from ._names import (  # noqa: F401  (re-exported: their historical home)
     BASELINE_NAMES,
     DIFFERENTIAL_TASK,
@@ -88,7 +93,12 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         regression (``"ridge"``, its penalty chosen among ``10**-1 .. 10**5`` by efficient
         leave-one-out cross-validation: correlated neighbouring bins need far more
         shrinkage than ``alpha=1``) and histogram gradient boosting;
-        ``"deepchrome_paper"`` as for classification.
+        ``"deepchrome_paper"`` as for classification. ``"shallowchrome"``
+        (classification only) is ShallowChrome: a pass-through binner, then
+        :class:`~skdeepchrome.preprocessing.PeakFeatures` (per mark: ``log1p`` peak
+        height, peak position and width in bp, ``log1p`` signal within 1 kb of the TSS),
+        standardised, into an L2 logistic regression; read its coefficients with
+        :func:`shallowchrome_coefficients`.
     features : {"bins", "marks"}, default="bins"
         Feature setting of the tabular baselines (see the module docstring). The neural
         networks always read the bins.
@@ -124,6 +134,8 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
     (10, 5, 1)
     >>> make_model("deepchrome").named_steps["model"].n_members
     5
+    >>> [name for name, _ in make_model("shallowchrome").steps]
+    ['binner', 'features', 'scaler', 'model']
     """
     if task == DIFFERENTIAL_TASK:
         # The pair network keeps its own (paper-sized) filter; bin_size is not used.
@@ -152,6 +164,15 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
             ("binner", HistoneBinner(marks, scale="log1p", standardize=recommended,
                                      bin_size=bin_size if recommended else None)),
             ("model", network),
+        ])
+    if name == "shallowchrome":
+        # The binner passes the counts through unchanged, carrying the marks and the bin
+        # width (bin_size) on to the features, which measure positions and widths in bp.
+        return Pipeline([
+            ("binner", HistoneBinner(marks, bin_size=bin_size)),
+            ("features", PeakFeatures(scale="log1p")),
+            ("scaler", StandardScaler()),
+            ("model", LogisticRegression(C=1.0, max_iter=2000)),
         ])
     binner = _binner(features, marks)
     regression = task == "regression"
@@ -226,9 +247,61 @@ def default_param_grids(task="classification", models=None):
             "random_forest": {"model__max_features": ["sqrt", 0.1],
                               "model__min_samples_leaf": [1, 5]},
             "logistic": {"model__C": [0.01, 0.1, 1.0]},
+            "shallowchrome": {"model__C": [0.01, 0.1, 1.0],
+                              "features__tss_window": [500, 1000, 2000]},
             "gradient_boosting": {
                 "model__learning_rate": [0.05, 0.1],
                 "model__max_leaf_nodes": [15, 31],
             },
         }
     return {name: grids[name] for name in names if name in grids}
+
+
+def shallowchrome_coefficients(model):
+    """A fitted ``"shallowchrome"`` model's logistic-regression coefficients, per mark.
+
+    The features are standardised before the regression, so each coefficient is the change
+    in log-odds of high expression for one standard deviation of its feature: comparable
+    across features and marks (ShallowChrome's reading of a model, Frasca et al. 2022).
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline of :func:`make_model` ``("shallowchrome")``, or any fitted
+        pipeline whose ``"features"`` step is a
+        :class:`~skdeepchrome.preprocessing.PeakFeatures` and whose last step is a binary
+        linear classifier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per mark, one column per feature (``peak_height``, ``peak_position``,
+        ``peak_width``, ``tss_signal``); ``attrs["intercept"]`` holds the intercept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(1.0, size=(200, 500)).astype(float)
+    >>> y = rng.integers(0, 2, 200)
+    >>> X[y == 1, 340:360] += 20  # H3K4me3 (the fourth mark) at the TSS: high expression
+    >>> model = make_model("shallowchrome").fit(X, y)
+    >>> table = shallowchrome_coefficients(model)
+    >>> table.shape, table.columns[0]
+    ((5, 4), 'peak_height')
+    >>> bool(table.loc["H3K4me3", "peak_height"] > 1)
+    True
+    """
+    features = model.named_steps.get("features") if hasattr(model, "named_steps") else None
+    if not isinstance(features, PeakFeatures):
+        raise ValueError("shallowchrome_coefficients needs a pipeline with a PeakFeatures "
+                         "step named 'features', as make_model('shallowchrome') builds.")
+    coef = np.asarray(model[-1].coef_)
+    if coef.shape[0] != 1:
+        raise ValueError(f"expected one row of coefficients (a binary classifier), got "
+                         f"{coef.shape[0]}.")
+    marks = features.marks_
+    table = pd.DataFrame(coef.reshape(len(marks), len(PEAK_FEATURES)),
+                         index=pd.Index(marks, name="mark"), columns=list(PEAK_FEATURES))
+    table.attrs["intercept"] = float(np.ravel(model[-1].intercept_)[0])
+    return table

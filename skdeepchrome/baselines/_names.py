@@ -17,8 +17,10 @@ MODEL_NAMES = ("deepchrome", "svm", "random_forest", "logistic", "gradient_boost
 BASELINE_NAMES = MODEL_NAMES[1:]
 #: Classification models :func:`~skdeepchrome.baselines.make_model` knows but a comparison
 #: runs only when named: the CNN with the paper's kernel and pool in bins at any
-#: resolution, and AttentiveChrome (it trains several times slower than the CNN).
-OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome")
+#: resolution, AttentiveChrome (it trains several times slower than the CNN), and
+#: ShallowChrome (per-mark peak features and a logistic regression, Frasca et al. 2022).
+OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome",
+                        "shallowchrome")
 #: Models a regression comparison runs by default, in report order.
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
 #: Regression models run only when named.
@@ -71,6 +73,9 @@ ALIASES = {
     "hgb": "gradient_boosting",
     "boosting": "gradient_boosting",
     "gradientboosting": "gradient_boosting",
+    "shallow_chrome": "shallowchrome",
+    "shallow": "shallowchrome",
+    "peaks": "shallowchrome",
     "deep_diff": "deepdiff",
     "deepdiffchrome": "deepdiff",
 }
@@ -80,6 +85,7 @@ DISPLAY_NAMES = {
     "deepchrome": "DeepChrome CNN",
     "deepchrome_paper": "DeepChrome CNN (paper's bins)",
     "attentivechrome": "AttentiveChrome",
+    "shallowchrome": "ShallowChrome (peak features)",
     "svm": "SVM",
     "random_forest": "random forest",
     "logistic": "logistic regression",
@@ -98,8 +104,8 @@ def model_names(task="classification", *, optional=False):
     --------
     >>> model_names("regression")
     ('deepchrome', 'svm', 'random_forest', 'ridge', 'gradient_boosting')
-    >>> model_names(optional=True)[-1]
-    'attentivechrome'
+    >>> "attentivechrome" in model_names(optional=True)
+    True
     """
     if task == "classification":
         return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())

@@ -139,6 +139,11 @@ def print_summary(result, out, written, heading, *, table=None, metric=None, lab
     if caveats:
         for caveat in result.caveats:
             print(f"note: {caveat}")
+    from ..report import published_text
+
+    published = published_text(result)
+    if published:
+        print(f"\n{published}")
     print(f"\nreport: {out}/ ({', '.join(sorted(written))})")
 
 

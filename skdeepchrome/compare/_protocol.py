@@ -19,8 +19,8 @@ from functools import partial
 import pandas as pd
 from joblib import delayed
 
-from ..baselines._names import requested_model_names
-from ..datasets import RemcCollection, load_remc
+from ..baselines._names import CEILING, requested_model_names
+from ..datasets import RELEASE_SIZES, RemcCollection, load_remc, published_aucs
 from ..layout import REMC_MARKS
 from ._fitting import fit_and_predict, resolve_grids, resolve_models
 from ._inputs import SPLITS, check_splits, check_task
@@ -111,12 +111,112 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     return rows, pd.concat(predictions, ignore_index=True) if predictions else empty
 
 
+def _evaluate_and_describe(data, models=None, *, evaluate, cache_key=None, **kwargs):
+    """``evaluate`` (:func:`evaluate_epigenome`), and the layout of the epigenome it evaluated.
+
+    The layout (genes per split, bins, bin width, marks) is what tells whether the data is
+    the release the published figures were measured on. ``evaluate`` travels with the task
+    (rather than being looked up in the worker), so a stand-in for it reaches the worker.
+    """
+    data = _load(data, cache_key)
+    rows, predictions = evaluate(data, models, **kwargs)
+    return rows, predictions, _layout(data)
+
+
+def _layout(data):
+    n_genes = {}
+    for split in SPLITS:
+        part = data.get(split) if hasattr(data, "get") else None
+        target = part.get("target") if hasattr(part, "get") else None
+        n_genes[split] = None if target is None else int(len(target))
+    n_bins, bin_size = data.get("n_bins"), data.get("bin_size")
+    return dict(n_genes=n_genes, n_bins=None if n_bins is None else int(n_bins),
+                bin_size=None if bin_size is None else float(bin_size),
+                n_marks=len(data.get("marks") or ()) or None)
+
+
 def _epigenome_result(unit, outputs):
     """One epigenome's rows and predictions from its models' fits (in model order)."""
-    rows = [row for fit_rows, _ in outputs for row in fit_rows]
-    frames = [pred for _, pred in outputs if len(pred)]
+    rows = [row for output in outputs for row in output[0]]
+    frames = [output[1] for output in outputs if len(output[1])]
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return UnitResult(rows, predictions)
+    layouts = [output[2] for output in outputs if len(output) > 2]
+    return UnitResult(rows, predictions, dict(layout=layouts[0]) if layouts else {})
+
+
+#: The release's layout: genes per split, bins per mark, bp per bin, marks.
+RELEASE_LAYOUT = dict(n_genes=dict(zip(SPLITS, RELEASE_SIZES)), n_bins=100, bin_size=100.0,
+                      n_marks=5)
+
+
+def _differences_from_release(layout):
+    """What in ``layout`` differs from the release the published AUCs were measured on."""
+    if not layout:
+        return ["its layout was not recorded"]
+    found = []
+    sizes = layout.get("n_genes") or {}
+    if any(sizes.get(s) not in (None, n) for s, n in RELEASE_LAYOUT["n_genes"].items()):
+        given = " / ".join(str(sizes.get(s)) for s in SPLITS)
+        release = " / ".join(str(n) for n in RELEASE_SIZES)
+        found.append(f"{given} train / valid / test genes, not the release's {release}")
+    for key, what in (("n_bins", "bins per mark"), ("bin_size", "bp per bin"),
+                      ("n_marks", "marks")):
+        value = layout.get(key)
+        if value is not None and value != RELEASE_LAYOUT[key]:
+            found.append(f"{value:g} {what}, not the release's {RELEASE_LAYOUT[key]:g}")
+    return found
+
+
+def published_beside_measured(table, layouts, task="classification"):
+    """Per epigenome with a published DeepChrome AUC: it, each model's AUC, the difference.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A paper-protocol result's tidy table (``model``, ``epigenome``, ``metric``,
+        ``value``).
+    layouts : dict of str -> dict
+        Per epigenome, the layout its evaluation recorded (genes per split, bins, bin
+        width, marks).
+    task : str, default="classification"
+
+    Returns
+    -------
+    rows : list of dict
+        ``epigenome``, ``model``, ``published_roc_auc`` (DeepChrome's, Singh et al. 2016),
+        ``measured_roc_auc``, ``difference`` (measured minus published), ``n_train``,
+        ``n_valid``, ``n_test`` and ``release`` (whether the data has the release's
+        layout); empty when no epigenome has a published figure or ROC AUC was not scored.
+    notes : list of str
+        The source, and each epigenome whose data is not the release, in words.
+    """
+    if task != "classification" or "roc_auc" not in set(table["metric"]):
+        return [], []
+    published = published_aucs("deepchrome")
+    auc = table[(table["metric"] == "roc_auc") & (table["model"] != CEILING)]
+    known = [e for e in dict.fromkeys(auc["epigenome"]) if str(e) in published.index]
+    rows, notes = [], []
+    for epigenome in known:
+        layout = layouts.get(epigenome) or {}
+        differs = _differences_from_release(layout)
+        sizes = layout.get("n_genes") or {}
+        for model, value in auc[auc["epigenome"] == epigenome][["model", "value"]].itertuples(
+                index=False):
+            reported = float(published[str(epigenome)])
+            rows.append(dict(epigenome=str(epigenome), model=model,
+                             published_roc_auc=reported, measured_roc_auc=float(value),
+                             difference=float(value) - reported,
+                             n_train=sizes.get("train"), n_valid=sizes.get("valid"),
+                             n_test=sizes.get("test"), release=not differs))
+        if differs:
+            notes.append(f"{epigenome} is not the release ({'; '.join(differs)}): its "
+                         "published AUC was measured on other genes and splits, so the "
+                         "difference is no verdict on reproduction.")
+    if rows:
+        source = published.attrs
+        notes.insert(0, f"Published: DeepChrome's test ROC AUC per epigenome ({source['paper']};"
+                        f" {source['table']}; transcribed from {source['transcribed_from']}).")
+    return rows, notes
 
 
 def _epigenome_items(epigenomes):
@@ -194,7 +294,13 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     ComparisonResult
         ``unit="epigenome"``. With several epigenomes, tests are Wilcoxon signed-rank tests
         across epigenomes; with one, a paired bootstrap of the test-set AUC (or, for
-        regression, R²) difference.
+        regression, R²) difference. For every epigenome named as a REMC epigenome with a
+        published DeepChrome AUC (:func:`skdeepchrome.datasets.published_aucs`),
+        ``info["published"]`` sets that figure beside each model's measured AUC, with the
+        difference and the epigenome's genes per split, and ``info["published_notes"]``
+        says which epigenomes are not the release (other genes, split sizes, bins), so
+        that the difference is not read as a failed reproduction; the report and the
+        command line show both.
     """
     items = _epigenome_items(epigenomes)
     names = [name for name, _ in items]
@@ -208,10 +314,10 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     # Every epigenome gets the same model seeds, whichever ran before it, so a resumed run
     # reproduces an uninterrupted one.
     units = {
-        name: [(model, delayed(evaluate_epigenome)(
-            source, models, scoring=scoring, tune=tune, random_state=seed, features=features,
-            name=name, task=task, only=model, ceiling=model == names_of_models[-1],
-            cache_key=(run, name)))
+        name: [(model, delayed(_evaluate_and_describe)(
+            source, models, evaluate=evaluate_epigenome, scoring=scoring, tune=tune,
+            random_state=seed, features=features, name=name, task=task, only=model,
+            ceiling=model == names_of_models[-1], cache_key=(run, name)))
             for model in names_of_models]
         for name, source in items
     }
@@ -239,5 +345,10 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
                 features=features)
     if failed:
         info["failures"] = failure_records(failed)
+    published, notes = published_beside_measured(
+        table, {name: result.extras.get("layout") for name, result in done.items()}, task)
+    if published:
+        info["published"] = published
+        info["published_notes"] = notes
     return ComparisonResult(table, unit="epigenome", tests=tests, predictions=predictions,
                             reference=reference, info=info, task=task)

@@ -9,6 +9,7 @@ from ._expression import (
 from ._expression_formats import detect_expression_format
 from ._fold_change import UPDOWN_THRESHOLD, log2_fold_change, updown_labels
 from ._npz import load_dataset, load_npz_dataset, save_npz_dataset
+from ._published import PUBLISHED_SOURCE, published_aucs
 from ._remc import (
     RemcCollection,
     load_deepchrome_csv,
@@ -33,6 +34,8 @@ from ._simulator_presets import FAMILY_TUNING as SIMULATOR_FAMILY_TUNING
 from ._transcript_map import read_transcript_map, strip_version
 
 __all__ = [
+    "PUBLISHED_SOURCE",
+    "published_aucs",
     "SIMULATOR_FAMILY",
     "SIMULATOR_FAMILY_HELD_BACK",
     "SIMULATOR_FAMILY_TUNING",

@@ -154,7 +154,10 @@ class _Model:
     """The generative model for one (marks, n_bins, cell type), with its likelihood tables.
 
     Arrays indexed by mark follow ``marks``; ``K`` states, ``S`` jitters, ``Q`` activity
-    nodes (over all states), ``D`` neighbour offsets and ``L`` neighbour levels.
+    nodes (over all states), ``D`` neighbour offsets and ``L`` neighbour levels. With a
+    per-gene depth (a family setting's ``gene_depth``), ``S`` runs over every (jitter,
+    depth level) pair: index ``s * G + g``, with ``jitter`` and ``jitter_prior`` repeated
+    and multiplied accordingly and ``placement_depth`` the pair's depth (ones otherwise).
     """
 
     marks: tuple
@@ -180,15 +183,16 @@ class _Model:
     neighbour_offsets: np.ndarray  # (D,)
     neighbour_level_prior: np.ndarray  # (L,)
     neighbour_extra: np.ndarray  # (S, D, L, n_marks, n_bins): added reads per bin
+    placement_depth: np.ndarray  # (S,) the gene's own depth, shared by all its marks
     tables: dict = field(default_factory=dict)
 
     def mean_amplitude(self, state, activity):
         """``A(k, a)``: amplitude of every mark before the gene-level spread, ``(N, n_marks)``."""
         height, floor, centre, width, sign = np.moveaxis(self.amp_params[state], -1, 0)
         finite = np.isfinite(width)
-        ramp = np.where(
-            finite, expit(sign * (activity[:, None] - centre) / np.where(finite, width, 1.0)), 1.0
-        )
+        z = (activity[:, None] - centre) / np.where(finite, width, 1.0)
+        # sign 0: a bump, highest at ``centre`` (a mark related to activity non-monotonically)
+        ramp = np.where(finite, np.where(sign == 0, np.exp(-0.5 * z * z), expit(sign * z)), 1.0)
         return height * (floor + (1.0 - floor) * ramp)
 
     def rung_probabilities(self, state, activity):
@@ -222,7 +226,8 @@ class _Model:
         """Mean reads ``(N, n_marks, n_bins)`` of the gene's own chromatin (no neighbour)."""
         amp = np.stack([self.rungs[m][rung_index[:, m]] for m in range(len(self.marks))], 1)
         amp = amp * self.signal_scale
-        return self.background + amp[:, :, None] * self.own_shape[jitter_index]
+        own = self.background + amp[:, :, None] * self.own_shape[jitter_index]
+        return self.placement_depth[jitter_index][:, None, None] * own
 
 
 def simulated_marks(marks):
@@ -318,12 +323,16 @@ def build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     amp = np.zeros((len(states), n_marks, 5))
     amp[..., 3] = np.inf
     amp[..., 4] = 1.0
+    bumps = preset.get("activity_bump", {})
     for i, k in enumerate(states):
         for j, m in enumerate(marks):
             if m in P.AMPLITUDE[k]:
                 height, floor, centre, width, sign = P.AMPLITUDE[k][m]
                 if k == "polycomb" and m == "H3K4me3":
                     height = height * preset["bivalent"]
+                if k == "active" and m in bumps:
+                    centre, width, floor = bumps[m]
+                    sign = 0
                 amp[i, j] = (height, floor, centre, np.inf if width is None else width, sign)
 
     spread = preset["spread"] * np.array([P.SPREAD[m] for m in marks], dtype=float)
@@ -345,6 +354,8 @@ def build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
     background = depth * np.array([P.BACKGROUND[m] for m in marks])[:, None] * np.ones(n_bins)
     dispersion = (np.array([P.DISPERSION[m] for m in marks], dtype=float)
                   * preset.get("dispersion_scale", 1.0))
+    if "dispersion_size" in preset:
+        dispersion = np.full(n_marks, float(preset["dispersion_size"]))
     strength = preset.get("mark_strength", {})
     shapes = [_own_shape(m, preset.get("shape_scale", {}).get(m, 1.0)) for m in marks]
     # Amplitudes are reads at the shape's maximum, wherever a stretch moves it.
@@ -379,6 +390,20 @@ def build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
             "factors out of the posterior; narrow the shape (shape_scale) or use finer bins."
         )
 
+    # A per-gene depth shared by every mark (mappability, copy number) joins the jitter as
+    # a latent of the gene's placement: each (jitter, level) pair scales all of its rates.
+    levels = preset.get("gene_depth", {1.0: 1.0})
+    depth_level = np.array(list(levels), dtype=float)
+    depth_prior = np.array(list(levels.values()), dtype=float)
+    depth_prior /= depth_prior.sum()
+    G = len(depth_level)
+    placement_depth = np.tile(depth_level, len(jitter))
+    jitter = np.repeat(jitter, G)
+    jitter_prior = (jitter_prior[:, None] * depth_prior[None, :]).ravel()
+    own_shape = np.repeat(own_shape, G, axis=0)
+    neighbour_extra = (np.repeat(neighbour_extra, G, axis=0)
+                       * placement_depth[:, None, None, None, None])
+
     model = _Model(
         marks=marks, n_bins=n_bins, cell_type=cell_type, state_prior=prior,
         activity_mean=mean, activity_sd=sd, expression_noise=noise, threshold=threshold,
@@ -387,6 +412,7 @@ def build_model(marks, n_bins, cell_type, n_quad, depth_factor=1.0):
         background=background, dispersion=dispersion, own_shape=own_shape,
         neighbour_rate=float(preset["neighbour_rate"]), neighbour_offsets=offsets,
         neighbour_level_prior=level_prior, neighbour_extra=neighbour_extra,
+        placement_depth=placement_depth,
     )
     model.tables.update(likelihood_tables(model, n_quad))
     # Models are cached and shared between calls, so nobody may change them.
@@ -426,16 +452,17 @@ def likelihood_tables(model, n_quad):
     node_prob = [p.astype(np.float32).T.copy() for p in model.rung_probabilities(states, acts)]
 
     r = model.dispersion
+    depth = model.placement_depth
     rung_W, rung_b = [], []
     for m, rungs in enumerate(model.rungs):
-        # (S, R_m, n_bins) rates of every rung at every jitter.
-        mu = (model.background[m] + model.signal_scale[m] * rungs[None, :, None]
-              * model.own_shape[:, m][:, None, :])
+        # (S, R_m, n_bins) rates of every rung at every jitter (and gene depth).
+        mu = depth[:, None, None] * (model.background[m] + model.signal_scale[m]
+                                     * rungs[None, :, None] * model.own_shape[:, m][:, None, :])
         rung_W.append(np.log(mu / (mu + r[m])).reshape(-1, model.n_bins).T.copy())
         rung_b.append((r[m] * np.log(r[m] / (mu + r[m]))).sum(axis=-1).reshape(-1))
 
     # Neighbour: log-likelihood ratio against background in the bins it touches.
-    bg, rr = model.background, r[:, None]
+    bg, rr = depth[:, None, None, None, None] * model.background, r[:, None]
     D, L = model.neighbour_extra.shape[1:3]
     mu_nb = bg + model.neighbour_extra  # (S, D, L, n_marks, n_bins)
     nb_W = np.log(mu_nb / (mu_nb + rr)) - np.log(bg / (bg + rr))
@@ -713,7 +740,8 @@ def make_histone_dataset(
         A preset name from :data:`CELL_TYPES` (see :func:`cell_type_names`); ``None`` is
         :data:`DEFAULT_CELL_TYPE` (``"fibroblast"``). A setting of the simulator family,
         ``skdeepchrome.datasets.SIMULATOR_FAMILY`` (depth, dispersion, TSS
-        jitter, distal peaks and mark strengths varied; see
+        jitter, distal peaks and mark strengths varied; a per-gene depth shared by the
+        marks, negative-binomial size 1, marks non-monotone in activity; see
         ``benchmarks/bench_simulator_family.py``), is accepted too, its posterior as exact.
     random_state : int, RandomState instance, Generator or None, default=None
         Seed of the simulation; the same seed gives the same dataset.

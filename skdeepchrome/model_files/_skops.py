@@ -31,12 +31,15 @@ import zipfile
 
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing import HistoneBinner
+from ..preprocessing import HistoneBinner, PeakFeatures
 from . import _archive
 from ._archive import ZIP_ERRORS, check_members, npy_array, npy_layout, parse_json, read_member
 from ._checks import MAX_FEATURES, MAX_OUTPUTS, check_model
 
 _BINNER = f"{HistoneBinner.__module__}.{HistoneBinner.__qualname__}"
+#: ShallowChrome's feature step: plain numpy on its fitted layout, which its transform
+#: checks against its input before indexing anything.
+_PEAKS = f"{PeakFeatures.__module__}.{PeakFeatures.__qualname__}"
 #: Where skdeepchrome's own types lived when earlier versions wrote their files: such a
 #: file names the binner by its old module, which is read as the binner's present home.
 FORMER_PATHS = {("skdeepchrome.binning", "HistoneBinner"): HistoneBinner.__module__}
@@ -46,6 +49,7 @@ FORMER_PATHS = {("skdeepchrome.binning", "HistoneBinner"): HistoneBinner.__modul
 #: literal path went stale when the class moved, and every baseline was refused on save).
 TRUSTED = (
     _BINNER,
+    _PEAKS,
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )

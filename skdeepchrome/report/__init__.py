@@ -3,17 +3,21 @@
 :func:`write_report` writes a :class:`~skdeepchrome.compare.ComparisonResult` as tables
 (CSV), ``report.json``, ``report.md``, a self-contained ``report.html`` and pictures;
 :func:`write_interpretation_report` does the same for ``skdeepchrome interpret``.
-:func:`versions` and :func:`data_fingerprint` record how a report was made.
+:func:`versions` and :func:`data_fingerprint` record how a report was made;
+:func:`published_table` sets published AUCs beside a paper-protocol run's.
 """
 
 from ._comparison import own_files, picture_names, write_report
 from ._interpretation import write_interpretation_report
 from ._provenance import data_fingerprint, versions
+from ._published import published_table, published_text
 
 __all__ = [
     "data_fingerprint",
     "own_files",
     "picture_names",
+    "published_table",
+    "published_text",
     "versions",
     "write_interpretation_report",
     "write_report",

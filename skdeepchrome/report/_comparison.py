@@ -11,7 +11,12 @@ from ..plotting import plot_model_scores, plot_roc_curves
 from ..plotting._figure import require_matplotlib
 from ..plotting._labels import metric_label
 from . import _html as h
-from ._formatting import format_p  # noqa: F401  (re-exported for the command line)
+from ._formatting import (
+    format_p,  # noqa: F401  (re-exported for the command line)
+    markdown_table,
+)
+from ._published import HEADING as PUBLISHED_HEADING
+from ._published import published_notes, published_table
 
 #: Every file name :func:`write_report` may write; :func:`own_files` adds the pictures.
 TABLE_FILES = ("results.csv", "summary.csv", "tests.csv", "predictions.csv.gz", "report.json",
@@ -144,6 +149,10 @@ def _markdown(result, pictures):
         lines.append("The `ceiling` row scores the exact Bayes posterior of the simulated data: "
                      "no model can be expected to beat it.")
     lines += ["", result.to_markdown(), ""]
+    published = published_table(result)
+    if published is not None:
+        lines += [f"## {PUBLISHED_HEADING}", "", markdown_table(published), ""]
+        lines += [f"- {note}" for note in published_notes(result)] + [""]
     if result.caveats:
         lines += ["## Caveats", ""] + [f"- {c}" for c in result.caveats] + [""]
     if pictures:
@@ -165,6 +174,10 @@ def _html(result, pictures, folder):
     if len(result.tests):
         sections.append((f"Paired tests of {result.reference} against each model",
                          [h.table(result.tests_table())]))
+    published = published_table(result)
+    if published is not None:
+        sections.append((PUBLISHED_HEADING, [h.table(published)] + [
+            h.paragraph(note, "note") for note in published_notes(result)]))
     if result.caveats:
         sections.append(("Caveats", [h.paragraph(c, "note") for c in result.caveats]))
     if pictures:
