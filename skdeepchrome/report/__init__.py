@@ -3,14 +3,16 @@
 :func:`write_report` writes a :class:`~skdeepchrome.compare.ComparisonResult` as tables
 (CSV), ``report.json``, ``report.md``, a self-contained ``report.html`` and pictures;
 :func:`write_interpretation_report` does the same for ``skdeepchrome interpret``.
-:func:`versions` and :func:`data_fingerprint` record how a report was made.
+:func:`versions` and :func:`data_fingerprint` record how a report was made;
+:func:`check_report` tells a reader whether a folder holds one whole report.
 """
 
-from ._comparison import own_files, picture_names, write_report
+from ._comparison import check_report, own_files, picture_names, write_report
 from ._interpretation import write_interpretation_report
 from ._provenance import data_fingerprint, versions
 
 __all__ = [
+    "check_report",
     "data_fingerprint",
     "own_files",
     "picture_names",
