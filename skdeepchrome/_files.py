@@ -28,8 +28,9 @@ One file is written by :func:`atomic_path`: under a temporary name, renamed into
 only once it is complete.
 
 The environment variable ``SKDEEPCHROME_TEST_PAUSE`` (``point`` or ``point:seconds``)
-makes a run sleep at one named point of a commit or a record (:func:`pause_point`); it
-exists only so that tests can kill a run at that point with a real signal.
+makes a run sleep at one named point of a commit or a record (:func:`pause_point`), until
+the file ``SKDEEPCHROME_TEST_PAUSE_UNTIL`` names exists if it is set; it exists only so
+that tests can run a second process or kill the run at that point with a real signal.
 """
 
 from __future__ import annotations
@@ -147,7 +148,10 @@ def pause_point(point):
     name, _, seconds = wanted.partition(":")
     if name == point:
         print(f"skdeepchrome: paused at {point}", file=sys.stderr, flush=True)
-        time.sleep(float(seconds or 60))
+        until = os.environ.get("SKDEEPCHROME_TEST_PAUSE_UNTIL")
+        deadline = time.monotonic() + float(seconds or 60)
+        while time.monotonic() < deadline and not (until and os.path.exists(until)):
+            time.sleep(0.05)
 
 
 # ----------------------------------------------------------------------------------------
@@ -623,6 +627,7 @@ class StagedFolder:
         names = self.staged()
         if self._nested:
             return {name: self.path / name for name in names}
+        pause_point("commit-staging")
         refuse_foreign(self.target, names, self.option)  # a file may have appeared meanwhile
         run = {"id": uuid.uuid4().hex[:16], **this_process(), **(self.run or {})}
         files = {name: file_digest(self.path / name) for name in names}
@@ -776,6 +781,7 @@ def atomic_path(path):
     try:
         try:
             yield part
+            pause_point("part-written")
             # The data reach the disk before the rename makes them the file, and the
             # rename reaches it before we return: a crash or power cut leaves the old file
             # or the whole new one, never a renamed file with missing blocks.
