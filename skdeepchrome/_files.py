@@ -99,7 +99,7 @@ def disk_full(exc, path, kept):
     """A :class:`DiskFullError` for ``exc``: ``path`` could not be written; ``kept`` says
     what survives (a phrase: ``"the report folder is unchanged"``)."""
     return DiskFullError(exc.errno, f"no space left on the device (or quota exceeded) while "
-                                    f"writing {path}; {kept}.")
+                                    f"writing {path}; {kept}.", str(path))
 
 
 # ----------------------------------------------------------------------------------------
