@@ -40,9 +40,13 @@ def _choose(names, epigenome, data):
     return epigenome
 
 
-def read_data(data, epigenome=None):
-    """A flat dataset Bunch (``data``, ``gene_ids``...) or an epigenome's (``train``...)."""
-    from ..datasets import RemcCollection, load_dataset, load_remc
+def read_data(data, epigenome=None, counts=False):
+    """A flat dataset Bunch (``data``, ``gene_ids``...) or an epigenome's (``train``...).
+
+    With ``counts``, a negative value is refused naming its file, gene and mark (the
+    command's models take ``log1p`` of them).
+    """
+    from ..datasets import RemcCollection, check_counts, load_dataset, load_remc
 
     if roadmap.is_roadmap_sample(data):
         from ..datasets import roadmap_sample_epigenomes
@@ -52,7 +56,12 @@ def read_data(data, epigenome=None):
     loaded = load_dataset(data)
     if isinstance(loaded, RemcCollection):
         name = _choose(list(loaded.epigenomes), epigenome, data)
-        return load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins)
+        loaded = load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins)
+        if counts:
+            check_counts(loaded)
+        return loaded
+    if counts:
+        check_counts(loaded)
     if epigenome is not None and loaded.get("epigenome", epigenome) != epigenome:
         raise ValueError(f"{data} is the epigenome {loaded.epigenome!r}, not {epigenome!r}.")
     return loaded
@@ -137,7 +146,7 @@ def for_compare(args, checked, say):
         from ..datasets import roadmap_sample_epigenomes
 
         return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
-    from ..datasets import RemcCollection, load_dataset, load_remc
+    from ..datasets import RemcCollection, check_counts, load_dataset, load_remc
 
     npz = is_npz(args.data)
     if npz:
@@ -151,8 +160,10 @@ def for_compare(args, checked, say):
         say(f"checking {len(loaded)} epigenomes in {args.data} ...")
         for folder in loaded.folders.values():
             epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins)
+            check_counts(epigenome)  # every model of the command takes their log1p
             _check_epigenome(epigenome, folder, args.task)
         return "protocol", _loaders(loaded)
+    check_counts(loaded)
     if "train" in loaded:
         _check_epigenome(loaded, args.data, args.task)
         return "protocol", {loaded.get("epigenome", args.data.name): loaded}

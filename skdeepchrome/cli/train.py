@@ -62,7 +62,8 @@ def run(args):
     if not args.out.parent.is_dir():  # fail now, not after training
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
                                 "not exist.")
-    loaded = _data.read_data(args.data, args.epigenome)
+    # Every model make_model builds takes log1p of the counts: a negative one is named now.
+    loaded = _data.read_data(args.data, args.epigenome, counts=True)
     model = make_model(args.model, marks=loaded.marks, random_state=args.seed,
                        task=args.task)
     if args.max_epochs is not None and network:

@@ -1,5 +1,6 @@
 """Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
+from ._counts import check_counts
 from ._expression import (
     align_expression,
     binarize_expression,
@@ -33,6 +34,7 @@ from ._simulator_presets import FAMILY_TUNING as SIMULATOR_FAMILY_TUNING
 from ._transcript_map import read_transcript_map, strip_version
 
 __all__ = [
+    "check_counts",
     "SIMULATOR_FAMILY",
     "SIMULATOR_FAMILY_HELD_BACK",
     "SIMULATOR_FAMILY_TUNING",
