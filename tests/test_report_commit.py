@@ -20,12 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
+from skdeepchrome import _files as files_module
+from skdeepchrome import save_model
 from skdeepchrome._files import MANIFEST, StagedFolder, read_manifest_entry, recover
 from skdeepchrome.cli import main
 from skdeepchrome.compare import _records as records_module
 from skdeepchrome.compare import compare_models
 from skdeepchrome.compare._records import RECORD_FOLDER
+from skdeepchrome.datasets import save_npz_dataset
 from skdeepchrome.report import check_report
 
 from .conftest import make_signal
@@ -110,8 +114,6 @@ def test_a_kill_while_moving_the_report_in_never_mixes_two_runs(two_reports, tmp
 def test_a_killed_model_save_leaves_a_partial_file_the_next_save_removes(tmp_path):
     data = tmp_path / "d.npz"
     X, y = make_signal(60, n_bins=10)
-    from skdeepchrome.datasets import save_npz_dataset
-
     save_npz_dataset(data, X, gene_ids=[f"G{i}" for i in range(60)],
                      marks=("H3K27me3", "H3K36me3", "H3K4me1", "H3K4me3", "H3K9me3"),
                      target=y)
@@ -217,3 +219,17 @@ def test_a_full_disk_while_writing_the_report_keeps_the_folder_and_the_units(
     monkeypatch.undo()
     assert main([*SMALL, "--out", str(out), "--seed", "1", "--resume"]) == 0
     assert np.isfinite(pd.read_csv(out / "results.csv")["value"]).all()
+
+
+def test_a_full_disk_while_saving_a_model_names_it_and_leaves_no_partial_file(
+        tmp_path, monkeypatch):
+    pytest.importorskip("skops")
+    X, y = make_signal(40, n_bins=10)
+    model = LogisticRegression(max_iter=200).fit(X, y)
+    path = tmp_path / "m.skdc"
+    monkeypatch.setattr(files_module, "_fsync", _no_space)
+    with pytest.raises(OSError, match=f"no space left on the device .* while writing {path}; "
+                                      "m.skdc is unchanged") as caught:
+        save_model(model, path)
+    assert caught.value.errno == errno.ENOSPC and "Errno" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
