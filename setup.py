@@ -48,6 +48,8 @@ setup(
         "joblib>=1.3",
         "pandas>=2.0",
         "tqdm>=4.60",
+        # One run at a time per report folder and run record (pure Python, no dependencies).
+        "filelock>=3.12",
     ],
     extras_require=extras,
     entry_points={"console_scripts": ["skdeepchrome=skdeepchrome.cli:main"]},

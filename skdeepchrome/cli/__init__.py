@@ -21,10 +21,13 @@ import sys
 from .. import __version__
 from ._messages import in_cli_terms
 from ._options import NEGATIVE_NUMBERS
+from ._report import CommandScope
 from ._warnings import each_warning_once
 
 #: Exit status of a usage or input error (argparse's), and of an interrupt (128 + SIGINT).
 USAGE_ERROR, INTERRUPTED = 2, 130
+#: Exit status of a command stopped by SIGTERM (128 + SIGTERM), cleaned up as on Ctrl-C.
+TERMINATED = 143
 #: Exit status of a run stopped by a failed fit (the finished units are kept).
 FAILED = 1
 
@@ -108,15 +111,20 @@ def main(argv=None):
     prog = f"skdeepchrome {args.command}"
     # Recorded in reports: the command as typed (or as a caller of main passed it).
     args.command_line = shlex.join(["skdeepchrome", *(sys.argv[1:] if argv is None else argv)])
+    # One run per report folder, SIGTERM cleaned up as Ctrl-C (see _report.CommandScope).
+    scope = CommandScope(args)
     try:
-        with each_warning_once(prog):
+        with each_warning_once(prog), scope:
             return args.func(args) or 0
     except KeyboardInterrupt as exc:
         _end_workers()
         # A run that records its units says how many it kept (RunInterrupted's message).
         told = str(exc) or "interrupted: nothing written"
+        if scope.terminated:
+            told = "terminated (SIGTERM)" + told.removeprefix("terminated").removeprefix(
+                "interrupted")
         print(f"\n{prog}: {in_cli_terms(told)}", file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if scope.terminated else INTERRUPTED
     except (ValueError, OSError, KeyError, ImportError, pickle.UnpicklingError) as exc:
         # Bad input is the user's to fix: one clear line, not a traceback.
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -79,13 +79,15 @@ def _choose(names, epigenome, data):
     return epigenome
 
 
-def read_data(data, epigenome=None, marks=None, window=None):
+def read_data(data, epigenome=None, marks=None, window=None, counts=False):
     """A flat dataset Bunch (``data``, ``gene_ids``...) or an epigenome's (``train``...).
 
     Whatever ``data`` is, the Bunch has ``marks``, ``bin_size`` and ``window`` (None where
-    unknown), and its matrices carry the marks and the width.
+    unknown), and its matrices carry the marks and the width. With ``counts``, a negative
+    value is refused naming its file, gene and mark (the command's models take ``log1p``
+    of them).
     """
-    from ..datasets import RemcCollection, load_dataset, load_remc
+    from ..datasets import RemcCollection, check_counts, load_dataset, load_remc
 
     if roadmap.is_roadmap_sample(data):
         from ..datasets import roadmap_sample_epigenomes
@@ -101,8 +103,13 @@ def read_data(data, epigenome=None, marks=None, window=None):
     loaded = load_dataset(data, **({} if marks is None else {"marks": marks}))
     if isinstance(loaded, RemcCollection):
         name = _choose(list(loaded.epigenomes), epigenome, data)
-        return load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins,
-                         bin_size=loaded.bin_size)
+        loaded = load_remc(loaded.folders[name], marks=loaded.marks, n_bins=loaded.n_bins,
+                           bin_size=loaded.bin_size)
+        if counts:
+            check_counts(loaded)
+        return loaded
+    if counts:
+        check_counts(loaded)
     recorded = loaded.get("epigenome") or (loaded.get("metadata") or {}).get("epigenome")
     if epigenome is not None and recorded not in (None, epigenome):
         raise ValueError(f"{data} is the epigenome {recorded!r}, not {epigenome!r}.")
@@ -227,7 +234,7 @@ def for_compare(args, checked, say):
         from ..datasets import roadmap_sample_epigenomes
 
         return "protocol", roadmap_sample_epigenomes(window=roadmap.window(args))
-    from ..datasets import RemcCollection, load_dataset, load_remc
+    from ..datasets import RemcCollection, check_counts, load_dataset, load_remc
 
     check_files(args.data)
     options = {} if checked["marks"] is None else {"marks": checked["marks"]}
@@ -237,8 +244,10 @@ def for_compare(args, checked, say):
         for folder in loaded.folders.values():
             epigenome = load_remc(folder, marks=loaded.marks, n_bins=loaded.n_bins,
                                   bin_size=loaded.bin_size)
+            check_counts(epigenome)  # every model of the command takes their log1p
             _check_epigenome(epigenome, folder, args.task)
         return "protocol", _loaders(loaded)
+    check_counts(loaded)
     if "train" in loaded:
         _check_epigenome(loaded, args.data, args.task)
         return "protocol", {loaded.get("epigenome", args.data.name): loaded}

@@ -5,9 +5,75 @@ for, saved and announced one way: :func:`check_report_folder` before any work,
 :func:`save_report` to fill the folder whole or not at all, :func:`provenance` for what
 the report records of its making and :func:`print_summary` for what the shell shows.
 Heavy modules are imported inside the functions: ``--help`` must not load them.
+
+A command runs inside a :class:`CommandScope` (``main`` sets it up): the report folder it
+checks is locked for the whole command, so a second run on the same ``--out`` is refused
+in one line naming the first, and what an interrupted run left there is finished or
+removed first; SIGTERM (a cluster's time limit, ``kill``) stops the command as Ctrl-C
+does, so that its partial files are removed and its finished units kept.
 """
 
 from __future__ import annotations
+
+import signal
+import threading
+
+#: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
+RECORD_FOLDER = ".skdeepchrome-run"
+
+
+class CommandScope:
+    """Around one command: its folder locks, its command line, SIGTERM as an interrupt.
+
+    Attributes
+    ----------
+    terminated : bool
+        Whether SIGTERM stopped the command.
+    """
+
+    _current = []
+
+    def __init__(self, args):
+        self.command_line = getattr(args, "command_line", None)
+        self.terminated = False
+        self._locks = []
+        self._restore = []
+
+    def hold(self, folder):
+        """Lock ``folder`` until the command ends; finish or remove what an interrupted
+        run left beside it."""
+        from .._files import FolderLock, recover
+
+        self._locks.append(FolderLock(folder).acquire())
+        recover(folder)
+
+    def _on_sigterm(self, signum, frame):
+        self.terminated = True
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not stop the cleanup
+        raise KeyboardInterrupt("terminated")
+
+    def __enter__(self):
+        from .._files import set_command
+
+        if self.command_line is not None:
+            self._restore.append(set_command(self.command_line))
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+            self._restore.append(lambda: signal.signal(signal.SIGTERM, previous))
+        CommandScope._current.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        CommandScope._current.remove(self)
+        while self._locks:
+            self._locks.pop().release()
+        while self._restore:
+            self._restore.pop()()
+        return False
+
+    @classmethod
+    def current(cls):
+        return cls._current[-1] if cls._current else None
 
 
 def check_report_folder(args, own=None):
@@ -15,7 +81,9 @@ def check_report_folder(args, own=None):
 
     ``args.out`` must be a folder that can be written and that holds none of the files
     the command writes (``own``, default the comparison report's) unless the package
-    wrote them there; unless ``--no-plots``, matplotlib must be installed.
+    wrote them there; unless ``--no-plots``, matplotlib must be installed. Inside a
+    command (:class:`CommandScope`), the folder is then locked until the command ends:
+    another run using it is refused in one line naming it.
     """
     from .._files import check_output_folder
 
@@ -24,6 +92,9 @@ def check_report_folder(args, own=None):
 
         own = own_files()
     check_output_folder(args.out, own=own)
+    scope = CommandScope.current()
+    if scope is not None:
+        scope.hold(args.out)
     if not args.no_plots:
         from ..plotting._figure import require_matplotlib
 
@@ -39,7 +110,9 @@ def save_report(out, write, *, own=None):
         The report folder.
     write : callable
         ``write(folder)`` writes the files into ``folder``, a staging folder beside
-        ``out``; if it raises, ``out`` is left as it was.
+        ``out``; if it raises, ``out`` is left as it was. The files are then moved in
+        whole (see :class:`skdeepchrome._files.StagedFolder`); a full disk is one line
+        naming the file and what is kept.
     own : iterable of str, optional
         Every name the command may write there (an earlier run's files that this run does
         not write again are removed); default the comparison report's files.
@@ -49,15 +122,27 @@ def save_report(out, write, *, own=None):
     dict
         ``{name: path}`` of the files moved into ``out``.
     """
-    from .._files import StagedFolder
+    from pathlib import Path
+
+    from .._files import StagedFolder, disk_full, is_disk_full
 
     if own is None:
         from ..report import own_files
 
         own = own_files()
-    with StagedFolder(out, own=own) as stage:
-        write(stage.path)
-        return stage.commit()
+    try:
+        with StagedFolder(out, own=own) as stage:
+            write(stage.path)
+            return stage.commit()
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        kept = f"--out {out} is unchanged"
+        if (Path(out) / RECORD_FOLDER).is_dir():
+            kept += (f"; the run's finished units are kept in {Path(out) / RECORD_FOLDER}: "
+                     "free some space and run the same command with --resume to write the "
+                     "report without fitting them again")
+        raise disk_full(exc, getattr(exc, "filename", None) or out, kept) from None
 
 
 def provenance(args, data, **more):

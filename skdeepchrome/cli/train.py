@@ -67,7 +67,8 @@ def run(args):
     if not args.out.parent.is_dir():  # fail now, not after training
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
                                 "not exist.")
-    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args))
+    # Every model make_model builds takes log1p of the counts: a negative one is named now.
+    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args), counts=True)
     model = make_model(args.model, marks=loaded.marks, random_state=args.seed,
                        task=args.task, bin_size=loaded.get("bin_size"))
     if args.max_epochs is not None and network:

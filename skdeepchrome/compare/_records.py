@@ -11,7 +11,15 @@ one folder:
   as tuned parameters, or the failure) and ``units/<unit>.npz`` (the held-out
   predictions, plain arrays): one pair per finished unit, each file written under a
   temporary name and renamed into place, the JSON last, so a unit is either wholly
-  recorded or not at all.
+  recorded or not at all. The JSON carries the run's identity (:func:`run_id`, a
+  fingerprint of the manifest) and the SHA-256 of its ``.npz``: a resume refuses, naming
+  the file, a unit another run wrote.
+
+One run at a time writes a record: :meth:`RunRecord.open` takes the folder's lock
+(:class:`skdeepchrome._files.FolderLock`) and a second run is refused in one line naming
+the first; the run gives it back with :meth:`RunRecord.close` (:func:`run_units` does).
+A full disk while a unit is saved stops the run in one line naming the file and the
+units kept, which a resume continues from.
 
 Nothing is pickled: a record is read back with ``json`` and ``numpy.load(...,
 allow_pickle=False)``. The command line keeps the record in ``<report>/.skdeepchrome-run/``,
@@ -20,11 +28,12 @@ beside the report that the run writes at its end (which is staged elsewhere unti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-import uuid
+import weakref
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .._files import FolderLock, atomic_path, disk_full, file_digest, is_disk_full, pause_point
 from ..report import data_fingerprint
 
 #: The record's folder inside a report folder (hidden: the report's own files are pruned
@@ -40,7 +50,8 @@ from ..report import data_fingerprint
 RECORD_FOLDER = ".skdeepchrome-run"
 MANIFEST_NAME = "manifest.json"
 #: Bumped when the layout of the record's files changes; an older record is refused.
-RECORD_FORMAT = 1
+#: Format 2: each unit names its run and its predictions' digest.
+RECORD_FORMAT = 2
 
 
 @dataclass
@@ -76,16 +87,8 @@ def _json_value(value):
 
 
 def _write_atomic(path, write):
-    part = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"
-    try:
-        with open(part, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, path)
-    finally:
-        if part.exists():
-            part.unlink()
+    with atomic_path(path) as part, open(part, "wb") as fh:
+        write(fh)
 
 
 def _write_json(path, content):
@@ -182,6 +185,21 @@ def describe_models(models):
     return described
 
 
+def run_id(manifest):
+    """The identity of a run: a fingerprint of its manifest (data, models, parameters,
+    seed, protocol, units, version), carried by every unit file it writes.
+
+    Examples
+    --------
+    >>> a = make_manifest(protocol="paper", data="d", models={}, parameters={}, seed=0,
+    ...                   units=["E1"])
+    >>> run_id(a) == run_id(dict(a)), run_id(a) == run_id(dict(a, seed=1))
+    (True, False)
+    """
+    text = json.dumps(manifest, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def make_manifest(*, protocol, data, models, parameters, seed, units):
     """The manifest of a run (see :class:`RunRecord`)."""
     return {"format": RECORD_FORMAT, "protocol": protocol, "data": data,
@@ -265,17 +283,46 @@ class RunRecord:
         package version); with no record there, start a fresh one.
         """
         record = cls(folder, manifest)
-        path = record.folder / MANIFEST_NAME
-        if resume and path.is_file():
-            try:
-                recorded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ValueError(f"{path}: the run's record is unreadable ({exc}); run "
-                                 "again without resuming to start afresh.") from None
-            record.check(recorded)
-            return record
-        record.discard()
+        record._lock = FolderLock(record.folder, option="run record").acquire()
+        # Given back when the record is dropped, if close was not called.
+        record._finalizer = weakref.finalize(record, record._lock.release)
+        try:
+            path = record.folder / MANIFEST_NAME
+            if resume and path.is_file():
+                try:
+                    recorded = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    raise ValueError(f"{path}: the run's record is unreadable ({exc}); run "
+                                     "again without resuming to start afresh.") from None
+                record.check(recorded)
+                record._remove_partial_files()
+                return record
+            record.discard()
+        except BaseException:
+            record.close()
+            raise
         return record
+
+    @property
+    def run(self):
+        """This run's identity (:func:`run_id`), written into each of its unit files."""
+        return run_id(self.manifest)
+
+    def close(self):
+        """Give the record's lock back (another run may then open it)."""
+        finalizer = getattr(self, "_finalizer", None)
+        if finalizer is not None and finalizer.alive:
+            finalizer()
+            for folder in (self.units_folder, self.folder):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: nothing was recorded
+
+    def _remove_partial_files(self):
+        """Partial files a killed run left (under the lock, no writer is alive)."""
+        if self.units_folder.is_dir():
+            for old in self.units_folder.glob(".*.part"):
+                with contextlib.suppress(OSError):
+                    old.unlink()
 
     def discard(self):
         """Remove the record's own files (a fresh run replaces an earlier record).
@@ -313,7 +360,15 @@ class RunRecord:
             )
 
     def finished(self):
-        """``{unit: UnitResult or UnitFailure}`` of every unit recorded so far."""
+        """``{unit: UnitResult or UnitFailure}`` of every unit recorded so far.
+
+        Raises
+        ------
+        ValueError
+            Naming the file, when a unit file was written by another run (another seed,
+            data, models or settings) or its predictions are not the ones it recorded:
+            the record is not this run's alone, and resuming would mix two runs.
+        """
         found = {}
         if not self.units_folder.is_dir():
             return found
@@ -323,6 +378,11 @@ class RunRecord:
                 entry = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue  # unreadable: that unit runs again
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("run") != self.run:
+                raise ValueError(self._not_ours(path, "was written by another run "
+                                 f"(run {entry.get('run')}, this record's is {self.run})"))
             unit = entry.get("unit")
             if unit not in names:
                 continue
@@ -330,8 +390,16 @@ class RunRecord:
             if entry.get("status") == "failed":
                 found[unit] = UnitFailure([tuple(f) for f in entry["failures"]], warnings)
                 continue
+            npz = path.with_suffix(".npz")
             try:
-                with np.load(path.with_suffix(".npz"), allow_pickle=False) as arrays:
+                digest = file_digest(npz)
+            except OSError:
+                continue  # missing: that unit runs again
+            if digest != entry.get("npz_sha256"):
+                raise ValueError(self._not_ours(npz, "is not the file its unit recorded "
+                                                     "(another run's predictions)"))
+            try:
+                with np.load(npz, allow_pickle=False) as arrays:
                     predictions = pd.DataFrame({c: arrays[c] for c in entry["columns"]})
             except (OSError, ValueError, KeyError):
                 continue
@@ -339,8 +407,41 @@ class RunRecord:
                                      warnings)
         return found
 
+    def _not_ours(self, path, what):
+        return (f"cannot resume from {self.folder}: {path} {what}; the record mixes two "
+                "runs. Run again without resuming to start afresh.")
+
+    def recorded_units(self):
+        """How many units this run has recorded (finished or failed)."""
+        if not self.units_folder.is_dir():
+            return 0
+        return sum(1 for _ in self.units_folder.glob("*.json"))
+
     def save(self, unit, result):
-        """Record ``result`` (a :class:`UnitResult` or :class:`UnitFailure`) of ``unit``."""
+        """Record ``result`` (a :class:`UnitResult` or :class:`UnitFailure`) of ``unit``.
+
+        Raises
+        ------
+        skdeepchrome._files.DiskFullError
+            When the disk fills: the message names the file, and the units recorded before
+            ``unit``, which are kept (a resume continues from them).
+        """
+        try:
+            self._save(unit, result)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            stem = self.units_folder / _unit_stem(unit)
+            if not stem.with_suffix(".json").is_file():
+                with contextlib.suppress(OSError):
+                    stem.with_suffix(".npz").unlink()  # half a unit: it runs again
+            kept = self.recorded_units()
+            raise disk_full(exc, getattr(exc, "filename", None) or stem.with_suffix(".npz"),
+                            f"{unit} is not recorded; the {kept} unit(s) recorded before it "
+                            f"are kept in {self.folder} (resume to continue)") from None
+        pause_point("unit-recorded")
+
+    def _save(self, unit, result):
         if not (self.folder / MANIFEST_NAME).is_file():
             self.units_folder.mkdir(parents=True, exist_ok=True)
             _write_json(self.folder / MANIFEST_NAME, self.manifest)
@@ -348,8 +449,8 @@ class RunRecord:
         warnings = [list(w) for w in result.warnings]
         if isinstance(result, UnitFailure):
             _write_json(stem.with_suffix(".json"),
-                        {"unit": str(unit), "status": "failed", "warnings": warnings,
-                         "failures": [list(f) for f in result.failures]})
+                        {"unit": str(unit), "run": self.run, "status": "failed",
+                         "warnings": warnings, "failures": [list(f) for f in result.failures]})
             return
         frame = result.predictions
         columns = [str(c) for c in frame.columns]
@@ -359,5 +460,6 @@ class RunRecord:
                 arrays[name] = array.astype(str)  # text columns: plain unicode, no objects
         _write_atomic(stem.with_suffix(".npz"), lambda fh: np.savez(fh, **arrays))
         _write_json(stem.with_suffix(".json"),
-                    {"unit": str(unit), "status": "finished", "rows": result.rows,
+                    {"unit": str(unit), "run": self.run, "status": "finished",
+                     "npz_sha256": file_digest(stem.with_suffix(".npz")), "rows": result.rows,
                      "columns": columns, "extras": result.extras, "warnings": warnings})

@@ -162,6 +162,7 @@ def run_units(units, collect, *, record=None, keep_going=False, n_jobs=None, sch
         a :class:`~skdeepchrome.compare._records.UnitResult`; it runs in this process.
     record : RunRecord, optional
         Units already recorded there are not run again; every unit that ends is saved.
+        Its lock is given back (:meth:`RunRecord.close`) when the run ends, however.
     keep_going : bool, default=False
         Record a failed unit and go on; otherwise raise
         :class:`~skdeepchrome.exceptions.UnitFailedError` at the first failure.
@@ -266,6 +267,9 @@ def run_units(units, collect, *, record=None, keep_going=False, n_jobs=None, sch
         if not any(u in results for u in units):
             raise RunInterrupted("interrupted: nothing written") from None
         raise RunInterrupted(f"interrupted: {kept()}") from None
+    finally:
+        if record is not None:
+            record.close()  # another run may use the record now
     issued = set()
     for unit in units:
         entry = results.get(unit) or failures.get(unit)

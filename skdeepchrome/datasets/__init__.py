@@ -1,5 +1,6 @@
 """Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
+from ._counts import check_counts
 from ._expression import (
     align_expression,
     binarize_expression,
@@ -36,6 +37,7 @@ from ._transcript_map import read_transcript_map, strip_version
 __all__ = [
     "PUBLISHED_SOURCE",
     "published_aucs",
+    "check_counts",
     "SIMULATOR_FAMILY",
     "SIMULATOR_FAMILY_HELD_BACK",
     "SIMULATOR_FAMILY_TUNING",

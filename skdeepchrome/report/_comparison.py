@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .._files import atomic_path, prune_stale, refuse_foreign, write_manifest
+from .._files import StagedFolder, atomic_path, check_whole
 from ..baselines import display_name
 from ..plotting import plot_model_scores, plot_roc_curves
 from ..plotting._figure import require_matplotlib
@@ -66,9 +66,10 @@ def write_report(result, out_dir, *, plots=True):
     Files: ``results.csv`` (tidy table), ``summary.csv``, ``tests.csv``,
     ``predictions.csv.gz`` (held-out scores), ``report.json``, ``report.md``,
     ``report.html`` (self-contained: tables and pictures embedded) and, with ``plots=True``,
-    the pictures of :func:`picture_names`. Each file appears whole or not at all, and the
+    the pictures of :func:`picture_names`. The files are written beside the folder and
+    moved in whole (a reader checks with :func:`check_report`), one run at a time; the
     package's files of an earlier report in the folder that this one does not rewrite are
-    removed, so none is left stale.
+    removed, so none is left stale, and a file it did not write is never replaced.
 
     Parameters
     ----------
@@ -88,20 +89,59 @@ def write_report(result, out_dir, *, plots=True):
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"Report folder {out} exists and is not a folder.")
-    out.mkdir(parents=True, exist_ok=True)
-    # Before any file is written: never replace a file the package did not write there.
-    refuse_foreign(out, own_files(), option="report folder")
-    written = {}
+    # Written aside and moved in whole, one run at a time; never replacing a file the
+    # package did not write there (a staging folder of the command line is written into).
+    with StagedFolder(out, own=own_files(), option="report folder") as stage:
+        _write_files(result, stage.path, plots)
+        return stage.commit()
 
+
+def check_report(folder):
+    """The files of the one whole report in ``folder``; a one-line error if it holds none.
+
+    A report is moved into its folder file by file; the folder's manifest, written last,
+    names the run and each file's SHA-256. A reader that must not mix two runs' files (a
+    run killed while moving its files in leaves the folder so until the next run on it
+    finishes the move) checks the folder first.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    dict of str -> Path
+        ``{name: path}`` of the report's files.
+
+    Raises
+    ------
+    ValueError
+        When the folder holds no report, a run stopped while moving its files in, or a
+        file that is not the one its run wrote (naming them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_report(tmp)
+    Traceback (most recent call last):
+    ...
+    ValueError: report folder ...: holds no skdeepchrome report (.skdeepchrome-files is missing).
+    """
+    entry = check_whole(folder)
+    return {name: Path(folder) / name for name in sorted(entry["files"])}
+
+
+def _write_files(result, out, plots):
+    """Write the report's files into ``out`` (a staging folder)."""
     def text(name, content):
         with atomic_path(out / name) as part:
             part.write_text(content, encoding="utf-8")
-        written[name] = out / name
 
     def frame(name, df, **kwargs):
         with atomic_path(out / name) as part:
             df.to_csv(part, **kwargs)
-        written[name] = out / name
 
     frame("results.csv", result.table, index=False)
     frame("summary.csv", result.summary)
@@ -118,13 +158,9 @@ def write_report(result, out_dir, *, plots=True):
                 fig = plot_model_scores(result, metric=result.metrics[0])
             with atomic_path(out / name) as part:
                 fig.savefig(part, dpi=120, format="png")
-            written[name] = out / name
     text("report.json", json.dumps(result.to_dict(), indent=2, default=str))
     text("report.md", _markdown(result, pictures))
     text("report.html", _html(result, {n: c for n, c in pictures.items()}, out))
-    prune_stale(out, written)
-    write_manifest(out, written)
-    return written
 
 
 def _run_lines(result):
