@@ -117,6 +117,52 @@ class ComparisonResult:
                 rows, orient="index", columns=["roc_auc_ci_low", "roc_auc_ci_high"])
         return self._intervals
 
+    def unit_table(self):
+        """Each fold's or epigenome's own score of every model, with its own interval.
+
+        One row per model x unit (the ceiling too, when the data have one): the first
+        metric's value, for ROC AUC the bootstrap 95 % interval over that unit's test
+        genes alone (the resamples :attr:`intervals` averages), and the unit's Bayes
+        ceiling where known. Epigenomes of different cells are not draws of one
+        population; this table reports each on its own.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<unit>``, ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``,
+            ``ceiling``.
+        """
+        metric = self.metrics[0]
+        table = self.table[self.table["metric"] == metric]
+        ceilings = table[table["model"] == CEILING].groupby(self.unit)["value"].first()
+        seed = self.info.get("random_state")
+        # In the order (and with the seeds) of :attr:`intervals`: the same resamples.
+        units = sorted(self.predictions[self.unit].unique())
+        position = {u: i for i, u in enumerate(units)}
+        rows = []
+        for model in [CEILING, *self.ranked_models]:
+            for unit in units:
+                value = table.loc[(table["model"] == model) & (table[self.unit] == unit),
+                                  "value"]
+                if not len(value):
+                    continue
+                low = high = np.nan
+                if metric == "roc_auc" and self.task != "regression":
+                    part = self.predictions[(self.predictions["model"] == model)
+                                            & (self.predictions[self.unit] == unit)]
+                    i = position.get(unit, 0)
+                    aucs = bootstrap_auc(part["y_true"].to_numpy(), part["score"].to_numpy(),
+                                         n_boot=INTERVAL_RESAMPLES,
+                                         random_state=None if seed is None else int(seed) + i)
+                    aucs = aucs[np.isfinite(aucs)]
+                    if len(aucs):
+                        low, high = np.percentile(aucs, [2.5, 97.5])
+                rows.append({self.unit: unit, "model": model, "metric": metric,
+                             "value": float(value.iloc[0]), "ci_low": low, "ci_high": high,
+                             "ceiling": float(ceilings.get(unit, np.nan))})
+        return pd.DataFrame(rows, columns=[self.unit, "model", "metric", "value", "ci_low",
+                                           "ci_high", "ceiling"])
+
     @property
     def caveats(self):
         """Plain sentences on what the data cannot support (printed and in the report)."""
