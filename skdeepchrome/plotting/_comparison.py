@@ -163,6 +163,10 @@ def plot_roc_curves(result, ax=None):
             text = f"{model_label(model)}: pooled AUC {values[0]:.3f}"
         elif len(values) == 1:
             text = f"{model_label(model)}: AUC {values[0]:.3f}"
+        elif result.info.get("exchangeable", True) is False:
+            # Units that must not be pooled (two different cells): no mean over them.
+            text = f"{model_label(model)}: AUC " + ", ".join(
+                f"{unit} {p[model]:.3f}" for unit, p in zip(units, per_panel) if model in p)
         else:
             text = (f"{model_label(model)}: mean AUC {np.mean(values):.3f} "
                     f"({', '.join(f'{v:.3f}' for v in values)})")
@@ -173,7 +177,8 @@ def plot_roc_curves(result, ax=None):
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", frameon=False,
                ncols=1 if len(labels) > 3 or not pooled else 2,
                title="best first" + (" (per-panel AUCs in panel order)" if not pooled
-                                     and len(per_panel) > 1 else ""),
+                                     and len(per_panel) > 1 and result.info.get(
+                                         "exchangeable", True) is not False else ""),
                title_fontsize="small")
     return fig
 
@@ -208,16 +213,20 @@ def plot_model_scores(result, metric=None, ax=None):
         return _each_unit_scores(result, models, colours, fig, ax)
     intervals = result.intervals if metric == "roc_auc" else None
     label = metric_label(metric)
-    rng = np.random.default_rng(0)
     drawn = set()
     # Each fold's or epigenome's own ceiling: the mean of ceilings would put a dot of an
     # easy epigenome past "the" ceiling although it is under its own.
     ceilings = table[table["model"] == CEILING].groupby(result.unit)["value"].first()
+    # Every unit keeps its own lane, just above the interval, in every row: a reader
+    # follows one epigenome down the models, and its dot never hides under the bar.
+    units = sorted(table[result.unit].unique(), key=str)
+    lanes = dict(zip(units, np.linspace(0.14, 0.4, len(units)) if len(units) > 1
+                     else [0.2]))
     for row, model in enumerate(models):
         y = len(models) - 1 - row
         rows = table[table["model"] == model]
         values = rows["value"].to_numpy()
-        jitter = rng.uniform(-0.12, 0.12, len(values))
+        jitter = rows[result.unit].map(lanes).to_numpy(dtype=float)
         ax.scatter(values, y + jitter, s=12, color="grey", alpha=0.7, zorder=2,
                    label=None if "unit" in drawn else f"one {result.unit}")
         drawn.add("unit")
@@ -229,6 +238,12 @@ def plot_model_scores(result, metric=None, ax=None):
                        label=None if "ceiling" in drawn else
                        f"that {result.unit}'s Bayes ceiling")
             drawn.add("ceiling")
+            if row == 0 and len(units) <= 12:
+                for unit, x, lane in zip(rows[result.unit], own, jitter):
+                    if np.isfinite(x):
+                        ax.annotate(str(unit), (x, y + lane), xytext=(4, 0),
+                                    textcoords="offset points", va="center", fontsize=6,
+                                    color="#555555")
         mean = np.nanmean(values)
         if intervals is not None and model in intervals.index:
             low, high = intervals.loc[model, ["roc_auc_ci_low", "roc_auc_ci_high"]]
@@ -240,8 +255,8 @@ def plot_model_scores(result, metric=None, ax=None):
                    label=None if "mean" in drawn else f"mean over {result.unit}s")
         drawn.add("mean")
     ax.set_yticks(range(len(models)), [model_label(m) for m in reversed(models)])
-    ax.set_ylim(-0.6, len(models) - 0.4)
-    ax.margins(x=0.08)  # a point at a limit (AUC 1.0) is drawn whole, not halved
+    ax.set_ylim(-0.45, len(models) - 0.35)
+    ax.margins(x=0.12)  # a point at a limit (AUC 1.0) is drawn whole, not halved
     ax.set_xlabel(label)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
@@ -287,7 +302,7 @@ def _each_unit_scores(result, models, colours, fig, ax):
     ax.set_xlabel(label)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
-    ax.set_title(f"{label} per model and {result.unit}, each on its own (not pooled)")
+    ax.set_title(f"{label} per {result.unit}, not pooled")
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", frameon=False,
                ncols=min(2, len(labels)))
     return fig

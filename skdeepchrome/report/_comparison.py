@@ -262,7 +262,8 @@ def _summary_parts(result):
         return ("Models", _not_pooled_note(result) + " Rank and wins count per-"
                 f"{result.unit} results.", table[kept])
     if result.unit == "epigenome" and n > 1:
-        why = result.info.get("exchangeable_note", "each a draw of the same simulator")
+        why = result.info.get("exchangeable_note", "simulated cell types of one simulator, pooled "
+                              "as the DeepChrome paper pools its 56 cell types")
         return (f"Summary, pooled over {n} epigenomes",
                 f"Mean ± sd over the {n} epigenomes, treating them as exchangeable ({why}); "
                 "the 95 % interval resamples each epigenome's test genes. Each epigenome's "
