@@ -136,6 +136,12 @@ def test_one_label_per_model_in_the_transfer_report(transfer, tmp_path):
     assert "logistic (within target)" not in markdown.replace(
         "logistic regression (within target)", "")
     assert "random_forest" not in markdown.split("## How this report was made")[0]
+    # Two pairs score two different targets (H1 and K562): each on its own, no mean.
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["pooled"] is False
+    rows = pd.DataFrame(report["per_pair"])
+    assert set(rows["pair"]) == {"E123 -> E003", "E003 -> E123"}
+    assert "±" not in markdown and "## Each pair on its own" in markdown
 
 
 def test_transfer_roc_curves_are_small_multiples(transfer, tmp_path):

@@ -298,7 +298,9 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     TransferResult
         ``unit="pair"`` (``"E123 -> E003"``); ``table`` also has ``source``, ``target``
         and ``fine_tune``; ``save()`` writes the report as for ``compare``, with the
-        source x target AUC heatmap when there are several pairs.
+        source x target AUC heatmap when there are several pairs. Several pairs are
+        reported each on its own (``info["exchangeable"]`` is ``False``): no mean over
+        pairs.
 
     Examples
     --------
@@ -379,5 +381,12 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
                 targets=targets, fine_tune=fine_tune,
                 normalize=normalize or "none", within=bool(within), scoring=list(scoring),
                 random_state=random_state, features=features)
+    if len(pairs) > 1:
+        # Pairs score different targets (or fit on different sources): different
+        # questions, each reported on its own row, not averaged into one answer.
+        info.update(exchangeable=False, not_pooled=(
+            "Each source -> target pair is reported on its own: the pairs score different "
+            "target epigenomes or fit on different sources, so a mean over them would "
+            "describe none of them and no pooled mean, median or interval is given."))
     return TransferResult(table, unit="pair", tests=tests, predictions=predictions,
                           reference=reference, info=info, task="classification")

@@ -15,9 +15,11 @@ from ._interpretation import (
     plot_marks_by_bins,
     plot_position_attribution,
 )
+from ._labels import model_label
 from ._transfer import plot_transfer_matrix, plot_transfer_roc_curves
 
 __all__ = [
+    "model_label",
     "plot_attention",
     "plot_auc_bars",
     "plot_class_optimal_inputs",

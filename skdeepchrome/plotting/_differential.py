@@ -133,7 +133,7 @@ def plot_predicted_vs_observed(result, models=None):
     limits = (low - pad, high + pad)
     ncols = min(SCATTER_COLUMNS, len(models))
     nrows = int(np.ceil(len(models) / ncols))
-    fig, axes = figure_and_axes(figsize=(2.9 * ncols + 0.6, 2.9 * nrows + 0.5), nrows=nrows,
+    fig, axes = figure_and_axes(figsize=(2.9 * ncols + 0.6, 3.1 * nrows + 0.9), nrows=nrows,
                                 ncols=ncols, squeeze=False, sharex=True, sharey=True)
     axes = list(axes.ravel())
     for extra in axes[len(models):]:
@@ -143,7 +143,7 @@ def plot_predicted_vs_observed(result, models=None):
         observed = rows["y_true"].to_numpy(float)
         predicted = rows["score"].to_numpy(float)
         colour = "black" if model == CEILING else model_colour(model)
-        ax.scatter(observed, predicted, s=5, alpha=0.35, color=colour, linewidths=0,
+        ax.scatter(observed, predicted, s=5, alpha=0.5, color=colour, linewidths=0,
                    rasterized=True)
         ax.plot(limits, limits, color="grey", lw=0.8, ls="--")
         ax.axhline(0.0, color="#cccccc", lw=0.6, zorder=0)

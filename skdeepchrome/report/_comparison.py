@@ -17,6 +17,9 @@ from . import _html as h
 from ._formatting import format_p, json_records, markdown_table
 from ._provenance import versions
 
+#: Units whose reports have a table of each unit on its own (folds of one data set do
+#: not: they are resamples, not different questions).
+PER_UNIT = ("epigenome", "pair")
 #: Columns of the summary that pool the units into one number (left out where the
 #: epigenomes are not exchangeable).
 POOLED_SUFFIXES = ("_mean", "_sd", "_median", "_ci_low", "_ci_high")
@@ -167,8 +170,8 @@ def _json(result):
     """``report.json``: the result's dict, each unit's own rows, the labels a reader saw."""
     payload = result.to_dict()
     payload["labels"] = {m: model_label(m) for m in dict.fromkeys(result.table["model"])}
-    if result.unit == "epigenome":
-        payload["per_epigenome"] = json_records(result.unit_table())
+    if result.unit in PER_UNIT:
+        payload[f"per_{result.unit}"] = json_records(result.unit_table())
     payload["pooled"] = exchangeable(result)
     if not exchangeable(result):
         payload["summary"] = json_records(_summary_frame(result).reset_index())
@@ -278,6 +281,10 @@ def _tests_parts(result):
     notes = []
     if "p_adjusted" in tests.columns:
         tests["p_adjusted"] = result.tests["p_adjusted"].map(format_p).to_numpy()
+        # Beside the p-value it corrects.
+        order = [c for c in tests.columns if c != "p_adjusted"]
+        order.insert(order.index("p_value") + 1, "p_adjusted")
+        tests = tests[order]
         notes.append(_multiplicity(result))
     return (f"Paired tests of {model_label(result.reference)} against each model", tests,
             notes)
@@ -291,7 +298,7 @@ def _markdown(result, pictures):
     heading, sentence, table = _summary_parts(result)
     lines += ["", f"## {heading}", ""] + ([sentence, ""] if sentence else [])
     lines += [markdown_table(table), ""]
-    if result.unit == "epigenome":
+    if result.unit in PER_UNIT:
         units, caption = unit_display(result)
         lines += [f"## Each {result.unit} on its own", "", caption, "",
                   markdown_table(units), ""]
@@ -320,7 +327,7 @@ def _html(result, pictures, folder):
     heading, sentence, table = _summary_parts(result)
     sections = [(None, intro),
                 (heading, ([h.paragraph(sentence)] if sentence else []) + [h.table(table)])]
-    if result.unit == "epigenome":
+    if result.unit in PER_UNIT:
         units, caption = unit_display(result)
         sections.append((f"Each {result.unit} on its own",
                          [h.paragraph(caption), h.table(units)]))
