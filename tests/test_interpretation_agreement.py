@@ -60,11 +60,14 @@ def test_disagreeing_optima_carry_a_caveat_in_the_summary_and_the_report(tmp_pat
     assert "toward high, H3K4me3 pushes most" in lines[1]
     assert any("class-optimal input for high favours H3K9me3" in c
                and "point to H3K4me3" in c for c in caveats)
+    (tmp_path / "class_optimal_inputs.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     write_interpretation_report(tmp_path, description="toy", importance=importance,
-                                scoring="roc_auc", n_genes=10, pictures=[],
+                                scoring="roc_auc", n_genes=10,
+                                pictures=["class_optimal_inputs.png"],
                                 run={"command": "x"}, summary=lines, caveats=caveats)
     markdown = (tmp_path / "report.md").read_text()
     assert "## Caveats" in markdown and "point to H3K4me3" in markdown
+    assert "otherwise than the attributions do (see Caveats)" in markdown
     assert "point to H3K4me3" in (tmp_path / "report.html").read_text()
 
 

@@ -88,11 +88,13 @@ def interpretation_summary(importance, scoring, attribution=None, agreement=None
         else:
             caveats.append(
                 f"the class-optimal input for {name} favours {row.top_optimal}, but the "
-                f"attributions on real genes point to {row.top_attribution} (Spearman rho "
-                f"{rho} between the two rankings of the marks): a class-optimal input is "
-                "what drives the network's score to its extreme, which may lie far from "
-                "any real gene; read the importance and the attributions for what the "
-                "model uses.")
+                f"attributions on the held-out genes point to {row.top_attribution} "
+                f"(Spearman rho {rho} between the two rankings of the marks).")
+    if agreement is not None and len(agreement) and not agreement["agree"].all():
+        caveats.append("A class-optimal input shows what drives the network's score to its "
+                       "extreme, which may lie far from any gene the model has seen; where "
+                       "it disagrees with the attributions, read the importance and the "
+                       "attributions for what the model uses.")
     return lines, caveats
 
 
@@ -134,6 +136,10 @@ def write_interpretation_report(folder, *, description, importance, scoring, n_g
             f"Data: {run.get('data')}", f"Model: {run.get('model')}", f"Versions: {versions}"]
 
     summary, caveats = list(summary or []), list(caveats or [])
+    captions = dict(CAPTIONS)
+    if any("class-optimal input for" in c for c in caveats):
+        captions["class_optimal_inputs.png"] += (
+            "; here they rank the marks otherwise than the attributions do (see Caveats)")
     lines = ["# skdeepchrome interpretation", "", intro, ""]
     if summary:
         lines += ["## Summary", ""] + [f"- {line}" for line in summary] + [""]
@@ -144,7 +150,7 @@ def write_interpretation_report(folder, *, description, importance, scoring, n_g
     if pictures:
         lines += ["", "## Pictures", ""]
         for name in pictures:
-            caption = CAPTIONS.get(name, name)
+            caption = captions.get(name, name)
             lines += [f"![{caption}]({name})", "", f"*{caption}*", ""]
     lines += ["", "## How this report was made", ""] + [f"- {m}" for m in made] + [""]
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
@@ -156,7 +162,7 @@ def write_interpretation_report(folder, *, description, importance, scoring, n_g
         sections.append(("Caveats", [h.paragraph(line, "note") for line in caveats]))
     sections.append(("Mark importance", [h.table(shown)]))
     if pictures:
-        sections.append(("Pictures", [h.picture(folder / n, CAPTIONS.get(n, n))
+        sections.append(("Pictures", [h.picture(folder / n, captions.get(n, n))
                                       for n in pictures]))
     sections.append(("How this report was made", [h.paragraph(m) for m in made]))
     (folder / "report.html").write_text(h.page("skdeepchrome interpretation", sections),
