@@ -55,6 +55,8 @@ def test_the_real_sample_is_reported_per_epigenome_not_pooled(real_report):
     markdown = (out / "report.md").read_text()
     assert "±" not in markdown and "roc_auc median" not in markdown and "95% CI" not in markdown
     assert "H1" in markdown and "K562" in markdown
+    assert result.tests["p_adjusted"].to_numpy() == pytest.approx(
+        benjamini_hochberg(result.tests["p_value"]), nan_ok=True)
     section = markdown.split("## Each epigenome on its own")[1].split("##")[0]
     for model in ("logistic", "random_forest"):
         for epigenome in ("E003", "E123"):
@@ -142,6 +144,10 @@ def test_one_label_per_model_in_the_transfer_report(transfer, tmp_path):
     rows = pd.DataFrame(report["per_pair"])
     assert set(rows["pair"]) == {"E123 -> E003", "E003 -> E123"}
     assert "±" not in markdown and "## Each pair on its own" in markdown
+    # Ten tests in two pairs: corrected for multiplicity too, and said so.
+    assert transfer.tests["p_adjusted"].to_numpy() == pytest.approx(
+        benjamini_hochberg(transfer.tests["p_value"]), nan_ok=True)
+    assert "Benjamini-Hochberg" in markdown
 
 
 def test_transfer_roc_curves_are_small_multiples(transfer, tmp_path):

@@ -14,7 +14,7 @@ import pandas as pd
 from ..datasets._roadmap_sample import DEEPCHROME_WINDOW, roadmap_sample_epigenomes
 from ._inputs import expression_target
 from ._protocol import paper_protocol
-from ._significance import epigenome_tests
+from ._significance import adjust_for_multiplicity, epigenome_tests, multiplicity_note
 
 __all__ = ["compare_roadmap_sample", "per_epigenome_tests"]
 
@@ -47,6 +47,8 @@ def per_epigenome_tests(result, random_state=None):
 
     Tests within each epigenome go with a report per epigenome: ``result.info`` is marked
     as by :func:`not_pooled`, so no pooled mean over the epigenomes is reported.
+    ``p_adjusted`` corrects the p-values for multiplicity (Benjamini-Hochberg over every
+    test of every epigenome), as ``result.info["multiplicity"]`` says.
 
     Parameters
     ----------
@@ -57,7 +59,7 @@ def per_epigenome_tests(result, random_state=None):
     Returns
     -------
     pandas.DataFrame
-        The columns of ``result.tests``, with ``epigenome`` first.
+        The columns of ``result.tests``, with ``epigenome`` first and ``p_adjusted``.
     """
     frames = []
     for name in dict.fromkeys(result.table["epigenome"]):
@@ -68,7 +70,9 @@ def per_epigenome_tests(result, random_state=None):
         tests.insert(0, "epigenome", name)
         frames.append(tests)
     not_pooled(result)
-    return pd.concat(frames, ignore_index=True)
+    tests = adjust_for_multiplicity(pd.concat(frames, ignore_index=True))
+    result.info["multiplicity"] = multiplicity_note(tests)
+    return tests
 
 
 def compare_roadmap_sample(models=None, *, window=DEEPCHROME_WINDOW, task="classification",
