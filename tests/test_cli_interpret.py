@@ -146,3 +146,19 @@ def test_a_model_explained_on_simulated_genes_is_said_so(simulated_run, tmp_path
                  "100,60", "--out", str(out), "--no-plots", *QUICK]) == 0
     assert "explained on data it was not trained for" in capsys.readouterr().err
     assert "NOT the data the model was trained for" in (out / "report.md").read_text()
+
+
+def test_the_summary_names_what_the_importance_and_attributions_show(simulated_run):
+    code, out = simulated_run
+    assert code == 0
+    report = (out / "report.md").read_text()
+    summary = report.split("## Summary")[1].split("\n## ")[0]
+    top = pd.read_csv(out / "mark_importance.csv")["mark"].iloc[0]
+    assert f"most important mark: {top} (" in summary
+    attribution = pd.read_csv(out / "mark_attribution.csv")
+    high = attribution[attribution["class"] == 1].sort_values("attribution").iloc[-1]["mark"]
+    assert f"toward high, {high} pushes most" in summary
+    # The class-optimal inputs are described beside the attributions: as agreeing, or
+    # under Caveats, never on their own ("mostly ...").
+    assert "mostly" not in report
+    assert "class-optimal input for high" in report

@@ -150,7 +150,8 @@ def test_paper_protocol_on_one_epigenome_uses_a_bootstrap(tmp_path):
                      "roc_auc_by_model.png"}
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["unit"] == "epigenome" and report["summary"][0]["model"] == "ceiling"
-    assert "| deepchrome |" in (tmp_path / "report" / "report.md").read_text()
+    # The report names models as the pictures do (one label everywhere, issue 22).
+    assert "| DeepChrome CNN |" in (tmp_path / "report" / "report.md").read_text()
     for png in ("roc_curves.png", "roc_auc_by_model.png"):
         assert (tmp_path / "report" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list((tmp_path / "report").glob(".*tmp"))

@@ -51,7 +51,7 @@ def test_every_known_model_has_its_own_colour_within_a_task():
     assert model_colour("someone_elses_net") == model_colour("someone_elses_net")
 
 
-@pytest.mark.parametrize("p, text", [(0.000999, "0.001"), (0.00999, "0.01"),
+@pytest.mark.parametrize("p, text", [(0.000999, "0.0010"), (0.00999, "0.010"),
                                      (0.0046, "0.0046"), (0.25, "0.25"),
                                      (float("nan"), "n/a"), (None, "n/a")])
 def test_p_values_have_two_significant_figures(p, text):

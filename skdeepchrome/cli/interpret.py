@@ -273,6 +273,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
         mark_attribution,
         mark_importance,
         mark_profiles,
+        optimal_agreement,
         position_attribution,
     )
     from ..model_files import save_model
@@ -319,7 +320,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
     except TypeError as exc:
         differentiable = None
         _say(args, f"no gradient-based pictures: {exc}")
-    optimal, by_position = [], []
+    optimal, by_position, per_mark = [], [], []
     if differentiable is not None:
         flank = differentiable.flank
         bounds = input_bounds(X_train, marks)
@@ -332,7 +333,7 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
                  "class_optimal_inputs.csv")
         # Each held-out gene is explained toward its own class, then averaged per class.
         attr = attributions(model, X_test, target=y_test, n_steps=args.ig_steps)
-        per_position, per_mark = [], []
+        per_position = []
         for label in labels:
             genes = y_test == label
             if not genes.any():
@@ -382,18 +383,24 @@ def _explain(args, out, model, X_train, y_train, X_test, y_test, marks, flank, d
               f"{len(X_test)} held-out genes):")
         for row in importance.itertuples():
             print(f"  {row.mark:<12} {row.importance:+.4f} +- {row.sd:.4f}")
-        for result in optimal:
-            values, low, high = result.scaled()
-            share = ((values - low) / np.where(high > low, high - low, 1.0)).mean(axis=1)
-            top = [result.marks[i] for i in np.argsort(share)[::-1][:2]]
-            print(f"optimal input for {class_name(result.target_class)}: mostly "
-                  f"{' and '.join(top)}")
-    from ..report import write_interpretation_report
+    # The sentences come from the importance and the attributions the report shows; the
+    # class-optimal inputs are described only where they rank the marks as those do.
+    from ..report import interpretation_summary, write_interpretation_report
 
+    attribution = pd.concat(per_mark, ignore_index=True) if optimal and per_mark else None
+    agreement = (optimal_agreement(optimal, attribution) if attribution is not None
+                 else None)
+    summary, caveats = interpretation_summary(importance, scoring, attribution, agreement)
+    if not args.quiet:
+        print()
+        for line in summary:
+            print(line)
+        for line in caveats:
+            print(f"caveat: {line}")
     write_interpretation_report(
         out, description=description, importance=importance, scoring=scoring,
         n_genes=len(X_test), pictures=[n for n in written if n.endswith(".png")],
-        run=_provenance(args))
+        run=_provenance(args), summary=summary, caveats=caveats)
 
 
 def _provenance(args):

@@ -15,7 +15,12 @@ private modules and are shared by every protocol.
 """
 
 from ._cross_validation import compare_models
-from ._differential import check_pair_input, compare_differential, takes_cell_expression
+from ._differential import (
+    DifferentialResult,
+    check_pair_input,
+    compare_differential,
+    takes_cell_expression,
+)
 from ._fitting import choose_on_valid, fit_with_validation
 from ._inputs import check_epigenome, expression_target
 from ._protocol import evaluate_epigenome, paper_protocol
@@ -23,6 +28,7 @@ from ._result import ComparisonResult
 from ._roadmap_sample import compare_roadmap_sample, per_epigenome_tests
 from ._scoring import DEFAULT_SCORING, updown_auc
 from ._significance import (
+    benjamini_hochberg,
     bootstrap_auc,
     bootstrap_p_value,
     corrected_resampled_ttest,
@@ -37,7 +43,9 @@ __all__ = [
     "ALL_BUT_TARGET",
     "DEFAULT_SCORING",
     "ComparisonResult",
+    "DifferentialResult",
     "TransferResult",
+    "benjamini_hochberg",
     "bootstrap_auc",
     "bootstrap_p_value",
     "check_epigenome",

@@ -21,17 +21,40 @@ from ..layout import (
     split_pair_marks,
     stack_cells,
 )
+from ..plotting import plot_predicted_vs_observed
 from ._fitting import resolve_models
 from ._folds import fold_result, fold_tables, fold_units
 from ._inputs import check_continuous_target
 from ._result import ComparisonResult
 from ._running import run_tasks
 from ._scoring import check_scoring
-from ._significance import paired_fold_tests
+from ._significance import adjust_for_multiplicity, multiplicity_note, paired_fold_tests
 from ._splitting import derive_seeds, fold_sizes, make_folds
+
+#: The differential report's own picture.
+SCATTER_PICTURE = "predicted_vs_observed.png"
 
 #: Models that need each cell's expression; left out of the defaults without it.
 NEEDS_CELL_EXPRESSION = ("deepchrome_difference",)
+
+
+class DifferentialResult(ComparisonResult):
+    """A :class:`ComparisonResult` of the differential task: its tests carry
+    Benjamini-Hochberg adjusted p-values (``p_adjusted``) and its report adds each model's
+    predicted against observed fold change."""
+
+    def extra_pictures(self):
+        """``{file: caption}`` of the pictures only a differential report has."""
+        return {SCATTER_PICTURE: (
+            "Held-out genes' predicted against observed log2 fold change, one panel per "
+            "model (each gene once, from the fold that held it out); dashed: perfect "
+            "prediction")}
+
+    def draw_picture(self, name):
+        """The figure of one of :meth:`extra_pictures`."""
+        if name != SCATTER_PICTURE:
+            raise ValueError(f"No picture {name!r}.")
+        return plot_predicted_vs_observed(self)
 
 
 def takes_cell_expression(model):
@@ -130,9 +153,11 @@ def compare_differential(
 
     Returns
     -------
-    ComparisonResult
+    DifferentialResult
         ``task`` is ``"regression"`` (what the report draws); ``info["task"]`` is
-        ``"differential"``.
+        ``"differential"``. ``tests["p_adjusted"]`` holds the Benjamini-Hochberg adjusted
+        p-values over all the tests (every model x metric), ``info["multiplicity"]`` says
+        so in words.
 
     Examples
     --------
@@ -181,7 +206,8 @@ def compare_differential(
             for unit in units}
     table, predictions, _ = fold_tables(models, done, folds, y, scoring, posterior=posterior,
                                         task=DIFFERENTIAL_TASK)
-    tests = paired_fold_tests(table, reference, scoring, *fold_sizes(folds, len(X)))
+    tests = adjust_for_multiplicity(
+        paired_fold_tests(table, reference, scoring, *fold_sizes(folds, len(X))))
     cells, cell_marks = split_pair_marks(marks)
     info = dict(
         protocol=f"cross-validation, log2 fold change {cells[0]} over {cells[1]}",
@@ -191,5 +217,6 @@ def compare_differential(
         cell_expression=cell_expression is not None,
         models={name: repr(model) for name, model in models.items()}, best_params={},
     )
-    return ComparisonResult(table, unit="fold", tests=tests, predictions=predictions,
-                            reference=reference, info=info, task="regression")
+    info["multiplicity"] = multiplicity_note(tests)
+    return DifferentialResult(table, unit="fold", tests=tests, predictions=predictions,
+                              reference=reference, info=info, task="regression")

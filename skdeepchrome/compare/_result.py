@@ -66,6 +66,8 @@ class ComparisonResult:
         self.info = info
         self.task = task
         self._intervals = None
+        self._unit_aucs = {}
+        self._unit_table = None
         self.tests = self._in_rank_order(tests)
 
     def _in_rank_order(self, tests):
@@ -96,16 +98,18 @@ class ComparisonResult:
         percentile. Empty for regression.
         """
         if self._intervals is None:
-            rows = {}
+            rows, self._unit_aucs = {}, {}
             if self.task != "regression" and "roc_auc" in self.metrics:
                 seed = self.info.get("random_state")
                 for model, group in self.predictions.groupby("model", sort=False):
-                    per_unit = [
-                        bootstrap_auc(part["y_true"].to_numpy(), part["score"].to_numpy(),
-                                      n_boot=INTERVAL_RESAMPLES,
-                                      random_state=None if seed is None else int(seed) + i)
-                        for i, (_, part) in enumerate(group.groupby(self.unit, sort=True))
-                    ]
+                    per_unit = []
+                    for i, (unit, part) in enumerate(group.groupby(self.unit, sort=True)):
+                        per_unit.append(bootstrap_auc(
+                            part["y_true"].to_numpy(), part["score"].to_numpy(),
+                            n_boot=INTERVAL_RESAMPLES,
+                            random_state=None if seed is None else int(seed) + i))
+                        # Kept for :meth:`unit_table`: each unit's own interval.
+                        self._unit_aucs[model, unit] = per_unit[-1]
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resamples
                         mean = np.nanmean(np.vstack(per_unit), axis=0)
@@ -116,6 +120,47 @@ class ComparisonResult:
             self._intervals = pd.DataFrame.from_dict(
                 rows, orient="index", columns=["roc_auc_ci_low", "roc_auc_ci_high"])
         return self._intervals
+
+    def unit_table(self):
+        """Each fold's or epigenome's own score of every model, with its own interval.
+
+        One row per model x unit (the ceiling too, when the data have one): the first
+        metric's value, for ROC AUC the bootstrap 95 % interval over that unit's test
+        genes alone (the very resamples :attr:`intervals` averages), and the unit's Bayes
+        ceiling where known. Epigenomes of different cells are not draws of one
+        population; this table reports each on its own.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``<unit>``, ``model``, ``metric``, ``value``, ``ci_low``, ``ci_high``,
+            ``ceiling``.
+        """
+        if self._unit_table is not None:
+            return self._unit_table.copy()
+        metric = self.metrics[0]
+        table = self.table[self.table["metric"] == metric]
+        ceilings = table[table["model"] == CEILING].groupby(self.unit)["value"].first()
+        units = sorted(self.predictions[self.unit].unique())
+        if metric == "roc_auc" and self.task != "regression":
+            self.intervals  # noqa: B018  (its resamples, each unit's, are kept)
+        rows = []
+        for model in [CEILING, *self.ranked_models]:
+            for unit in units:
+                value = table.loc[(table["model"] == model) & (table[self.unit] == unit),
+                                  "value"]
+                if not len(value):
+                    continue
+                low = high = np.nan
+                aucs = self._unit_aucs.get((model, unit))
+                if aucs is not None and np.isfinite(aucs).any():
+                    low, high = np.percentile(aucs[np.isfinite(aucs)], [2.5, 97.5])
+                rows.append({self.unit: unit, "model": model, "metric": metric,
+                             "value": float(value.iloc[0]), "ci_low": low, "ci_high": high,
+                             "ceiling": float(ceilings.get(unit, np.nan))})
+        self._unit_table = pd.DataFrame(rows, columns=[self.unit, "model", "metric", "value",
+                                                       "ci_low", "ci_high", "ceiling"])
+        return self._unit_table.copy()
 
     @property
     def caveats(self):

@@ -14,17 +14,41 @@ import pandas as pd
 from ..datasets._roadmap_sample import DEEPCHROME_WINDOW, roadmap_sample_epigenomes
 from ._inputs import expression_target
 from ._protocol import paper_protocol
-from ._significance import epigenome_tests
+from ._significance import adjust_for_multiplicity, epigenome_tests, multiplicity_note
 
 __all__ = ["compare_roadmap_sample", "per_epigenome_tests"]
 
 #: The name that ``skdeepchrome compare --data`` takes for the shipped sample.
 SAMPLE_NAME = "roadmap-sample"
+#: The cell each epigenome of the sample was measured in.
+CELLS = {"E003": "H1 embryonic stem cells", "E123": "K562 leukaemia cells"}
+
+
+def not_pooled(result):
+    """Record in ``result.info`` that its epigenomes are reported each on its own.
+
+    E003 and E123 are two different cells, not two draws of one population: a mean, sd,
+    median or interval over them describes neither, so the report gives each epigenome's
+    own row (AUC, interval) and no pooled summary.
+    """
+    names = [str(n) for n in dict.fromkeys(result.table["epigenome"])]
+    cells = ", ".join(f"{n} ({CELLS[n]})" if n in CELLS else n for n in names)
+    result.info.update(
+        exchangeable=False,
+        not_pooled=(f"Each epigenome is reported on its own: {cells} are different cells, "
+                    "not draws of one population, so a mean over them would describe "
+                    "neither and no pooled mean, median or interval is given."))
+    return result
 
 
 def per_epigenome_tests(result, random_state=None):
     """Paired bootstrap tests (1000 resamples of the test genes) of the reference model
     against each other model, within each epigenome of ``result``.
+
+    Tests within each epigenome go with a report per epigenome: ``result.info`` is marked
+    as by :func:`not_pooled`, so no pooled mean over the epigenomes is reported.
+    ``p_adjusted`` corrects the p-values for multiplicity (Benjamini-Hochberg over every
+    test of every epigenome), as ``result.info["multiplicity"]`` says.
 
     Parameters
     ----------
@@ -35,7 +59,7 @@ def per_epigenome_tests(result, random_state=None):
     Returns
     -------
     pandas.DataFrame
-        The columns of ``result.tests``, with ``epigenome`` first.
+        The columns of ``result.tests``, with ``epigenome`` first and ``p_adjusted``.
     """
     frames = []
     for name in dict.fromkeys(result.table["epigenome"]):
@@ -45,7 +69,10 @@ def per_epigenome_tests(result, random_state=None):
             result.reference, result.info["scoring"], random_state, result.task)
         tests.insert(0, "epigenome", name)
         frames.append(tests)
-    return pd.concat(frames, ignore_index=True)
+    not_pooled(result)
+    tests = adjust_for_multiplicity(pd.concat(frames, ignore_index=True))
+    result.info["multiplicity"] = multiplicity_note(tests)
+    return tests
 
 
 def compare_roadmap_sample(models=None, *, window=DEEPCHROME_WINDOW, task="classification",

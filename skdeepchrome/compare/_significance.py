@@ -58,6 +58,68 @@ def bootstrap_p_value(differences):
     return float(min(1.0, 2 * min(low, high)))
 
 
+def benjamini_hochberg(p_values):
+    """Benjamini-Hochberg adjusted p-values (false discovery rate) of a family of tests.
+
+    The ``i``-th smallest of ``m`` p-values becomes ``min over j >= i of p_(j) * m / j``,
+    capped at 1; a test is a discovery at false discovery rate ``q`` when its adjusted
+    p-value is at most ``q``. NaN (an undefined test) stays NaN and is not counted in
+    ``m``. Written out here because ``scipy.stats.false_discovery_control`` needs scipy
+    1.11 and the package supports 1.10.
+
+    Parameters
+    ----------
+    p_values : array-like of float
+
+    Returns
+    -------
+    ndarray of float, in the order given
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.20]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.2]
+    """
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    defined = np.flatnonzero(np.isfinite(p))
+    m = len(defined)
+    if not m:
+        return adjusted
+    order = defined[np.argsort(p[defined], kind="mergesort")]
+    scaled = p[order] * m / np.arange(1, m + 1)
+    # From the largest down: each adjusted value is the smallest of those at or above it.
+    adjusted[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return adjusted
+
+
+def adjust_for_multiplicity(tests):
+    """``tests`` with a ``p_adjusted`` column: Benjamini-Hochberg over all its rows.
+
+    Every row (each model against the reference on each metric) is one test of the
+    family; a report that runs 28 tests would otherwise show a nominal p of 0.005 as a
+    finding.
+    """
+    tests = tests.copy()
+    tests["p_adjusted"] = benjamini_hochberg(tests["p_value"]) if len(tests) else []
+    return tests
+
+
+def multiplicity_note(tests):
+    """The sentence a report prints about the correction of ``tests``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> multiplicity_note(pd.DataFrame({"p_value": [0.01, 0.2, float("nan")]}))[:60]
+    'p_adjusted: Benjamini-Hochberg adjusted p-values over the 2 '
+    """
+    n = int(np.isfinite(np.asarray(tests["p_value"], dtype=float)).sum()) if len(tests) else 0
+    return (f"p_adjusted: Benjamini-Hochberg adjusted p-values over the {n} defined tests "
+            "of this table (false discovery rate); a difference is a finding at FDR 5 % "
+            "when p_adjusted <= 0.05, whatever its unadjusted p_value.")
+
+
 def minimum_wilcoxon_p(n_pairs):
     """The smallest two-sided p-value an exact Wilcoxon signed-rank test of ``n`` pairs gives.
 

@@ -20,7 +20,8 @@ own train split (the within-target reference, what transfer cannot be expected t
 
 Paired tests are as in :func:`~skdeepchrome.compare.compare_models`: within each
 source -> target pair, a paired bootstrap (1000 resamples) of the test-set AUC difference
-between the reference model and every other row, over the target's shared test genes.
+between the reference model and every other row, over the target's shared test genes;
+``p_adjusted`` corrects them for multiplicity (Benjamini-Hochberg over all of them).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from ._inputs import SPLITS, check_splits
 from ._result import ComparisonResult
 from ._running import run_tasks
 from ._scoring import ceiling_rows, check_scoring, score_rows
-from ._significance import pair_tests
+from ._significance import adjust_for_multiplicity, multiplicity_note, pair_tests
 from ._splitting import derive_seeds, draw_seed
 
 __all__ = ["ALL_BUT_TARGET", "TransferResult", "pair_name", "transfer_protocol", "within_name"]
@@ -298,7 +299,9 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     TransferResult
         ``unit="pair"`` (``"E123 -> E003"``); ``table`` also has ``source``, ``target``
         and ``fine_tune``; ``save()`` writes the report as for ``compare``, with the
-        source x target AUC heatmap when there are several pairs.
+        source x target AUC heatmap when there are several pairs. Several pairs are
+        reported each on its own (``info["exchangeable"]`` is ``False``): no mean over
+        pairs.
 
     Examples
     --------
@@ -371,13 +374,21 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
             predictions.append(frame)
     table = pd.DataFrame(rows)
     predictions = pd.concat(predictions, ignore_index=True)
-    tests = pair_tests(table, predictions, reference, seed)
+    tests = adjust_for_multiplicity(pair_tests(table, predictions, reference, seed))
     info = dict(protocol="transfer: fit on source epigenome(s), score on the target's test "
                 "split", task="classification",
                 pairs=[pair_name(label, tgt) for label, _, tgt in pairs],
                 sources={pair_name(label, tgt): list(members) for label, members, tgt in pairs},
                 targets=targets, fine_tune=fine_tune,
                 normalize=normalize or "none", within=bool(within), scoring=list(scoring),
-                random_state=random_state, features=features)
+                random_state=random_state, features=features,
+                multiplicity=multiplicity_note(tests))
+    if len(pairs) > 1:
+        # Pairs score different targets (or fit on different sources): different
+        # questions, each reported on its own row, not averaged into one answer.
+        info.update(exchangeable=False, not_pooled=(
+            "Each source -> target pair is reported on its own: the pairs score different "
+            "target epigenomes or fit on different sources, so a mean over them would "
+            "describe none of them and no pooled mean, median or interval is given."))
     return TransferResult(table, unit="pair", tests=tests, predictions=predictions,
                           reference=reference, info=info, task="classification")

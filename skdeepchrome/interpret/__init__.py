@@ -7,6 +7,8 @@
 - :func:`mark_importance`: permutation or refit-without-the-mark importance of whole marks,
   for any estimator.
 - :func:`mark_profiles`: average profile of each mark per class.
+- :func:`optimal_agreement`: whether the class-optimal inputs rank the marks as the
+  attributions do (they can disagree; a report then says so).
 - :func:`differential_attributions`: integrated gradients of a DeepDiffRegressor's
   predicted fold change over both cells' marks, summarised by
   :func:`cell_mark_attribution`.
@@ -16,6 +18,7 @@ steps; :class:`TorchBinner` is the binner's transform in torch, so gradients are
 with respect to the pipeline's input (read counts).
 """
 
+from ._agreement import optimal_agreement, optimal_contrast
 from ._attributions import attributions, mark_attribution, position_attribution
 from ._class_optimisation import ClassOptimalInput, class_optimal_input, input_bounds
 from ._differentiable_binner import TorchBinner
@@ -39,5 +42,7 @@ __all__ = [
     "mark_attribution",
     "mark_importance",
     "mark_profiles",
+    "optimal_agreement",
+    "optimal_contrast",
     "position_attribution",
 ]

@@ -7,7 +7,7 @@ matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
 
 from ._attention import plot_attention
 from ._comparison import plot_auc_bars, plot_model_scores, plot_roc_curves
-from ._differential import plot_differential_attribution
+from ._differential import plot_differential_attribution, plot_predicted_vs_observed
 from ._interpretation import (
     plot_class_optimal_inputs,
     plot_mark_importance,
@@ -15,9 +15,11 @@ from ._interpretation import (
     plot_marks_by_bins,
     plot_position_attribution,
 )
-from ._transfer import plot_transfer_matrix
+from ._labels import model_label
+from ._transfer import plot_transfer_matrix, plot_transfer_roc_curves
 
 __all__ = [
+    "model_label",
     "plot_attention",
     "plot_auc_bars",
     "plot_class_optimal_inputs",
@@ -27,6 +29,8 @@ __all__ = [
     "plot_model_scores",
     "plot_marks_by_bins",
     "plot_position_attribution",
+    "plot_predicted_vs_observed",
     "plot_roc_curves",
     "plot_transfer_matrix",
+    "plot_transfer_roc_curves",
 ]

@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from ..baselines import CEILING
 from ._figure import figure_and_axes as _figure
 from ._labels import is_within_target, metric_label, model_colour, model_label
+from ._transfer import plot_transfer_roc_curves
 
 #: More units than this and the ROC curves are pooled into one panel.
 MAX_PANELS = 6
@@ -96,6 +97,8 @@ def plot_roc_curves(result, ax=None):
     in rank order with the AUCs of the panels: the same per-unit values, and their mean,
     as the results table. With more units, or when ``ax`` is given, the predictions are
     pooled into one panel and the legend says so (a pooled AUC is not the table's mean).
+    A transfer's result is drawn as :func:`plot_transfer_roc_curves` draws it, one small
+    panel per pair and model.
 
     Parameters
     ----------
@@ -120,6 +123,8 @@ def plot_roc_curves(result, ax=None):
     >>> fig.axes[0].get_xlabel()
     'False positive rate'
     """
+    if ax is None and result.unit == "pair" and "pair" in result.table:
+        return plot_transfer_roc_curves(result)
     models, ceiling = _ordered(result)
     colours = _colours(models)
     units = sorted(result.predictions[result.unit].unique(), key=str)
@@ -158,6 +163,10 @@ def plot_roc_curves(result, ax=None):
             text = f"{model_label(model)}: pooled AUC {values[0]:.3f}"
         elif len(values) == 1:
             text = f"{model_label(model)}: AUC {values[0]:.3f}"
+        elif result.info.get("exchangeable", True) is False:
+            # Units that must not be pooled (two different cells): no mean over them.
+            text = f"{model_label(model)}: AUC " + ", ".join(
+                f"{unit} {p[model]:.3f}" for unit, p in zip(units, per_panel) if model in p)
         else:
             text = (f"{model_label(model)}: mean AUC {np.mean(values):.3f} "
                     f"({', '.join(f'{v:.3f}' for v in values)})")
@@ -168,7 +177,8 @@ def plot_roc_curves(result, ax=None):
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", frameon=False,
                ncols=1 if len(labels) > 3 or not pooled else 2,
                title="best first" + (" (per-panel AUCs in panel order)" if not pooled
-                                     and len(per_panel) > 1 else ""),
+                                     and len(per_panel) > 1 and result.info.get(
+                                         "exchangeable", True) is not False else ""),
                title_fontsize="small")
     return fig
 
@@ -177,9 +187,11 @@ def plot_model_scores(result, metric=None, ax=None):
     """Each model's score as a point with its bootstrap 95 % interval, best model on top.
 
     Every fold or epigenome is a small dot beside the mean; the interval (ROC AUC only) is
-    :attr:`~skdeepchrome.compare.ComparisonResult.intervals`. The Bayes ceiling, when the
-    data have one, is a dashed vertical line, not another model. Points need no zero on
-    the axis, so the axis spans the data.
+    :attr:`~skdeepchrome.compare.ComparisonResult.intervals`. When the data have a Bayes
+    ceiling, each dot is joined by a thin line to a black tick at its own fold's or
+    epigenome's ceiling (ceilings differ between epigenomes, so one line at their mean
+    would let an easy epigenome's dot seem to beat the Bayes limit). Points need no zero
+    on the axis, so the axis spans the data.
 
     Parameters
     ----------
@@ -197,17 +209,41 @@ def plot_model_scores(result, metric=None, ax=None):
     table = result.table[result.table["metric"] == metric]
     fig, ax = _figure(ax, (6.4, 1.2 + 0.5 * len(models)))
     colours = _colours(models)
+    if result.info.get("exchangeable", True) is False and metric == result.metrics[0]:
+        return _each_unit_scores(result, models, colours, fig, ax)
     intervals = result.intervals if metric == "roc_auc" else None
     label = metric_label(metric)
-    rng = np.random.default_rng(0)
     drawn = set()
+    # Each fold's or epigenome's own ceiling: the mean of ceilings would put a dot of an
+    # easy epigenome past "the" ceiling although it is under its own.
+    ceilings = table[table["model"] == CEILING].groupby(result.unit)["value"].first()
+    # Every unit keeps its own lane, just above the interval, in every row: a reader
+    # follows one epigenome down the models, and its dot never hides under the bar.
+    units = sorted(table[result.unit].unique(), key=str)
+    lanes = dict(zip(units, np.linspace(0.14, 0.4, len(units)) if len(units) > 1
+                     else [0.2]))
     for row, model in enumerate(models):
         y = len(models) - 1 - row
-        values = table.loc[table["model"] == model, "value"].to_numpy()
-        jitter = rng.uniform(-0.12, 0.12, len(values))
+        rows = table[table["model"] == model]
+        values = rows["value"].to_numpy()
+        jitter = rows[result.unit].map(lanes).to_numpy(dtype=float)
         ax.scatter(values, y + jitter, s=12, color="grey", alpha=0.7, zorder=2,
                    label=None if "unit" in drawn else f"one {result.unit}")
         drawn.add("unit")
+        own = rows[result.unit].map(ceilings).to_numpy(dtype=float)
+        if np.isfinite(own).any():
+            ax.hlines(y + jitter, values, own, colors="#bbbbbb", lw=0.6, zorder=1)
+            ax.scatter(own, y + jitter, marker="|", s=70, color="black", linewidths=1.4,
+                       zorder=2, gid="unit_ceiling",
+                       label=None if "ceiling" in drawn else
+                       f"that {result.unit}'s Bayes ceiling")
+            drawn.add("ceiling")
+            if row == 0 and len(units) <= 12:
+                for unit, x, lane in zip(rows[result.unit], own, jitter):
+                    if np.isfinite(x):
+                        ax.annotate(str(unit), (x, y + lane), xytext=(4, 0),
+                                    textcoords="offset points", va="center", fontsize=6,
+                                    color="#555555")
         mean = np.nanmean(values)
         if intervals is not None and model in intervals.index:
             low, high = intervals.loc[model, ["roc_auc_ci_low", "roc_auc_ci_high"]]
@@ -218,18 +254,57 @@ def plot_model_scores(result, metric=None, ax=None):
         ax.scatter([mean], [y], s=55, color=colours[model], edgecolor="black", zorder=4,
                    label=None if "mean" in drawn else f"mean over {result.unit}s")
         drawn.add("mean")
-    ceiling = table.loc[table["model"] == CEILING, "value"]
-    if len(ceiling):
-        ax.axvline(ceiling.mean(), label=f"Bayes ceiling ({ceiling.mean():.3f})",
-                   **_CEILING_STYLE)
     ax.set_yticks(range(len(models)), [model_label(m) for m in reversed(models)])
-    ax.set_ylim(-0.6, len(models) - 0.4)
-    ax.margins(x=0.08)  # a point at a limit (AUC 1.0) is drawn whole, not halved
+    ax.set_ylim(-0.45, len(models) - 0.35)
+    ax.margins(x=0.12)  # a point at a limit (AUC 1.0) is drawn whole, not halved
     ax.set_xlabel(label)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     ax.set_title(f"{label} per model, best first")
     fig.legend(loc="outside lower center", fontsize="small", frameon=False, ncols=2)
+    return fig
+
+
+#: Markers of the units when each is drawn on its own (no pooled mean).
+_UNIT_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _each_unit_scores(result, models, colours, fig, ax):
+    """The dot plot of units that must not be pooled: each unit its own point and its own
+    95 % interval, one marker per unit, no mean over them."""
+    rows = result.unit_table()
+    metric = result.metrics[0]
+    units = list(dict.fromkeys(rows[result.unit]))
+    offsets = np.linspace(-0.18, 0.18, len(units)) if len(units) > 1 else [0.0]
+    for row, model in enumerate(models):
+        y = len(models) - 1 - row
+        for k, unit in enumerate(units):
+            found = rows[(rows["model"] == model) & (rows[result.unit] == unit)]
+            if found.empty:
+                continue
+            value, low, high = found[["value", "ci_low", "ci_high"]].iloc[0]
+            if np.isfinite(low):
+                ax.errorbar(value, y + offsets[k], xerr=[[value - low], [high - value]],
+                            fmt="none", ecolor=colours[model], elinewidth=1.6, capsize=3,
+                            zorder=3)
+            ax.scatter([value], [y + offsets[k]], s=45, color=colours[model],
+                       marker=_UNIT_MARKERS[k % len(_UNIT_MARKERS)], edgecolor="black",
+                       zorder=4, gid=f"unit_{unit}")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker=_UNIT_MARKERS[k % len(_UNIT_MARKERS)],
+                      color="grey", markeredgecolor="black") for k in range(len(units))]
+    labels = [f"{result.unit} {u} (its own 95 % interval)" for u in units]
+    label = metric_label(metric)
+    ax.set_yticks(range(len(models)), [model_label(m) for m in reversed(models)])
+    ax.set_ylim(-0.6, len(models) - 0.4)
+    ax.margins(x=0.08)
+    ax.set_xlabel(label)
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.set_title(f"{label} per {result.unit}, not pooled")
+    fig.legend(handles, labels, loc="outside lower center", fontsize="small", frameon=False,
+               ncols=min(2, len(labels)))
     return fig
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..baselines import CEILING
 from ..interpret._positions import DEFAULT_FLANK
 from ..layout import resolve_marks
 from ._figure import figure_and_axes
 from ._interpretation import plot_marks_by_bins
+from ._labels import model_colour, model_label
+
+#: At most this many panels per row of the predicted-vs-observed picture.
+SCATTER_COLUMNS = 4
 
 
 def plot_differential_attribution(attr, cells, marks, *, flank=DEFAULT_FLANK, absolute=False,
@@ -74,4 +79,88 @@ def plot_differential_attribution(attr, cells, marks, *, flank=DEFAULT_FLANK, ab
         bars.set_xlabel("summed over bins")
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_predicted_vs_observed(result, models=None):
+    """Each model's held-out predicted log2 fold change against the observed one.
+
+    One small panel per model (best first; the Bayes ceiling first when the data have
+    one), every gene once (from the fold that held it out), on the same axes in every
+    panel, with the identity line and the Pearson r of the pooled held-out genes. A
+    model that predicts well puts its genes along the diagonal; one that predicts only
+    the direction puts them in the two matching quadrants.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        Of :func:`skdeepchrome.compare.compare_differential` (``predictions`` holds
+        ``y_true`` and ``score``, the predicted fold change).
+    models : list of str, optional
+        Default every model of the result, best first.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepchrome.compare import compare_differential
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(3.0, size=(120, 10, 10)).astype(float)
+    >>> lfc = np.log2(X[:, 3].sum(1) + 1) - np.log2(X[:, 8].sum(1) + 1)
+    >>> result = compare_differential(X, lfc, models=["ridge_difference"], cv=3,
+    ...                               random_state=0, reference="ridge_difference",
+    ...                               verbose=0)
+    >>> fig = plot_predicted_vs_observed(result)
+    >>> fig.axes[0].get_title().split(":")[0]
+    'ridge difference'
+    """
+    predictions = result.predictions
+    if models is None:
+        models = list(getattr(result, "ranked_models", result.models))
+        if CEILING in set(predictions["model"]):
+            models = [CEILING, *models]
+    models = [m for m in models if (predictions["model"] == m).any()]
+    if not models:
+        raise ValueError("The result holds no predictions to draw.")
+    shown = predictions[predictions["model"].isin(models)]
+    values = np.r_[shown["y_true"].to_numpy(float), shown["score"].to_numpy(float)]
+    values = values[np.isfinite(values)]
+    low, high = (np.percentile(values, [0.5, 99.5]) if len(values) else (-1.0, 1.0))
+    pad = 0.05 * max(high - low, 1e-6)
+    limits = (low - pad, high + pad)
+    ncols = min(SCATTER_COLUMNS, len(models))
+    nrows = int(np.ceil(len(models) / ncols))
+    fig, axes = figure_and_axes(figsize=(2.9 * ncols + 0.6, 3.1 * nrows + 0.9), nrows=nrows,
+                                ncols=ncols, squeeze=False, sharex=True, sharey=True)
+    axes = list(axes.ravel())
+    for extra in axes[len(models):]:
+        extra.set_visible(False)
+    for ax, model in zip(axes, models):
+        rows = predictions[predictions["model"] == model]
+        observed = rows["y_true"].to_numpy(float)
+        predicted = rows["score"].to_numpy(float)
+        colour = "black" if model == CEILING else model_colour(model)
+        ax.scatter(observed, predicted, s=5, alpha=0.5, color=colour, linewidths=0,
+                   rasterized=True)
+        ax.plot(limits, limits, color="grey", lw=0.8, ls="--")
+        ax.axhline(0.0, color="#cccccc", lw=0.6, zorder=0)
+        ax.axvline(0.0, color="#cccccc", lw=0.6, zorder=0)
+        finite = np.isfinite(observed) & np.isfinite(predicted)
+        r = (np.corrcoef(observed[finite], predicted[finite])[0, 1]
+             if finite.sum() > 2 and np.std(predicted[finite]) > 0 else np.nan)
+        ax.set_title(f"{model_label(model)}: r = {r:.3f}", fontsize=9)
+        ax.set(xlim=limits, ylim=limits)
+        ax.set_box_aspect(1)
+    for i, ax in enumerate(axes[:len(models)]):
+        if i + ncols >= len(models):  # no panel below it
+            ax.set_xlabel("observed log2 FC")
+            ax.xaxis.set_tick_params(labelbottom=True)
+        if i % ncols == 0:
+            ax.set_ylabel("predicted log2 FC")
+    fig.suptitle(f"Held-out genes, predicted against observed log2 fold change "
+                 f"({len(models)} models, best first; dashed: perfect prediction)",
+                 fontsize=10)
     return fig

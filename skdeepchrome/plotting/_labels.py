@@ -60,7 +60,19 @@ def metric_label(metric):
 
 
 def model_label(name):
-    """``"random forest"`` for ``"random_forest"``."""
+    """The one name a reader sees for model ``name``, in every picture, table and report.
+
+    A transfer's within-target row is its model's name with ``(within target)``, so that
+    the two rows of one model read alike.
+
+    Examples
+    --------
+    >>> model_label("random_forest"), model_label("deepchrome (within target)")
+    ('random forest', 'DeepChrome CNN (within target)')
+    """
+    within = _WITHIN.match(str(name))
+    if within:
+        return f"{display_name(within.group('model'))} (within target)"
     return display_name(name)
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
-       max-width: 60em; padding: 0 1em; color: #222; line-height: 1.45; }
+       max-width: 72em; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.8em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th { background: #eee; } td:first-child, th:first-child { text-align: left; }
+td:first-child { white-space: nowrap; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 .note { background: #fff6dd; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
 code, .small { font-size: 0.85em; color: #444; }
