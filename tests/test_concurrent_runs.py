@@ -26,7 +26,7 @@ from skdeepchrome.compare._records import RECORD_FOLDER
 from skdeepchrome.datasets import simulate_epigenome
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models", "logistic",
+SMALL = ["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models", "logistic",
          "--features", "marks", "--no-real-sample", "--no-plots", "--n-jobs", "1", "--quiet"]
 
 

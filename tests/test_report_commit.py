@@ -35,7 +35,7 @@ from skdeepchrome.report import check_report
 from .conftest import make_signal
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["compare", "--genes", "60,30,30", "--cell-types", "blood", "--models", "logistic",
+SMALL = ["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models", "logistic",
          "--features", "marks", "--no-real-sample", "--no-plots", "--n-jobs", "1", "--quiet"]
 
 
@@ -171,7 +171,7 @@ def _no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-CLI3 = ["compare", "--genes", "60,30,30", "--cell-types", "blood,fibroblast,embryonic_stem",
+CLI3 = ["compare", "--split-sizes", "60,30,30", "--cell-types", "blood,fibroblast,embryonic_stem",
         "--models", "logistic", "--features", "marks", "--no-real-sample", "--no-plots",
         "--n-jobs", "1", "--quiet"]
 
