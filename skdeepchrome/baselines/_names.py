@@ -19,6 +19,11 @@ BASELINE_NAMES = MODEL_NAMES[1:]
 #: runs only when named: the CNN with the paper's kernel and pool in bins at any
 #: resolution, and AttentiveChrome (it trains several times slower than the CNN).
 OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome")
+#: DeepChrome's neural successors (issue 24), run only when named: a multi-resolution
+#: transformer, dense convolutions with self-attention, a convolution then a
+#: bidirectional RNN.
+SUCCESSOR_MODEL_NAMES = ("chromoformer", "transferchrome", "hmcrnn")
+OPTIONAL_MODEL_NAMES += SUCCESSOR_MODEL_NAMES
 #: Models a regression comparison runs by default, in report order.
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
 #: Regression models run only when named.
@@ -72,6 +77,12 @@ ALIASES = {
     "boosting": "gradient_boosting",
     "gradientboosting": "gradient_boosting",
     "deep_diff": "deepdiff",
+    "chromo_former": "chromoformer",
+    "transformer": "chromoformer",
+    "transfer_chrome": "transferchrome",
+    "densenet": "transferchrome",
+    "hm_crnn": "hmcrnn",
+    "crnn": "hmcrnn",
     "deepdiffchrome": "deepdiff",
 }
 
@@ -88,6 +99,9 @@ DISPLAY_NAMES = {
     "ceiling": "Bayes ceiling",
     "deepdiff": "DeepDiff-style CNN",
     "deepchrome_difference": "difference of two DeepChrome CNNs",
+    "chromoformer": "Chromoformer",
+    "transferchrome": "TransferChrome",
+    "hmcrnn": "HM-CRNN",
 }
 
 
@@ -99,7 +113,7 @@ def model_names(task="classification", *, optional=False):
     >>> model_names("regression")
     ('deepchrome', 'svm', 'random_forest', 'ridge', 'gradient_boosting')
     >>> model_names(optional=True)[-1]
-    'attentivechrome'
+    'hmcrnn'
     """
     if task == "classification":
         return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())
