@@ -122,6 +122,10 @@ def test_sizes_follow_the_inputs_bin_width():
         assert crnn.module_.n_steps == n_bins // sizes[1]
     with pytest.raises(ValueError, match=r"bin_size=200\) but X carries bins of 1000 bp"):
         ChromoformerClassifier(bin_size=200, max_epochs=1).fit(Xw, y)
+    with pytest.raises(ValueError, match="resolutions must be one or more positive"):
+        ChromoformerClassifier(resolutions=(100, -5), max_epochs=1).fit(Xw, y)
+    with pytest.raises(ValueError, match="d_model=30 is not a multiple of n_heads=4"):
+        TransferChromeClassifier(d_model=30, max_epochs=1).fit(Xw, y)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
