@@ -22,6 +22,7 @@ _LAZY = {
     "OPTIONAL_MODEL_NAMES": "._names",
     "OPTIONAL_REGRESSION_MODEL_NAMES": "._names",
     "REGRESSION_MODEL_NAMES": "._names",
+    "SUCCESSOR_MODEL_NAMES": "._names",
     "TASKS": "._names",
     "canonical_model_name": "._names",
     "display_name": "._names",

@@ -34,7 +34,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
-from ..estimators import AttentiveChromeClassifier, DeepChromeClassifier, DeepChromeRegressor
+from ..estimators import (
+    AttentiveChromeClassifier,
+    ChromoformerClassifier,
+    DeepChromeClassifier,
+    DeepChromeRegressor,
+    HMCRNNClassifier,
+    TransferChromeClassifier,
+)
 from ..layout import REMC_MARKS
 from ..preprocessing import PEAK_FEATURES, HistoneBinner, PeakFeatures
 from ._names import (  # noqa: F401  (re-exported: their historical home)
@@ -43,6 +50,7 @@ from ._names import (  # noqa: F401  (re-exported: their historical home)
     MODEL_NAMES,
     OPTIONAL_MODEL_NAMES,
     REGRESSION_MODEL_NAMES,
+    SUCCESSOR_MODEL_NAMES,
     TASKS,
     model_names,
 )
@@ -59,6 +67,10 @@ FEATURE_SETTINGS = ("bins", "marks")
 #: the figures are in the models guide).
 RECOMMENDED_NETWORK = dict(n_members=5, hidden_dropout=0.5, optimizer="adamw",
                            weight_decay=0.05)
+
+#: The successors' estimators, by model name.
+SUCCESSORS = {"chromoformer": ChromoformerClassifier, "transferchrome": TransferChromeClassifier,
+              "hmcrnn": HMCRNNClassifier}
 
 
 def _binner(features, marks):
@@ -84,7 +96,12 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         ``"deepchrome_paper"`` is one network of the paper's exact architecture in bins
         (kernel 10, pool 5, whatever the bin width) on ``log1p`` counts;
         ``"attentivechrome"`` is the same binner with an
-        :class:`~skdeepchrome.estimators.AttentiveChromeClassifier`; the
+        :class:`~skdeepchrome.estimators.AttentiveChromeClassifier`;
+        ``"chromoformer"``, ``"transferchrome"`` and ``"hmcrnn"`` are the recommended
+        pipeline's binner (``log1p``, standardised per mark, ``bin_size`` passed on)
+        with a :class:`~skdeepchrome.estimators.ChromoformerClassifier`,
+        :class:`~skdeepchrome.estimators.TransferChromeClassifier` or
+        :class:`~skdeepchrome.estimators.HMCRNNClassifier` at its defaults; the
         others are an RBF SVM (AUC from its ``decision_function``, no probability
         calibration), a 500-tree random forest, an L2 logistic regression (``"logistic"``)
         and histogram gradient boosting. Regression: ``"deepchrome"`` with a
@@ -146,11 +163,19 @@ def make_model(name, *, features="bins", marks=REMC_MARKS, random_state=None,
         hint = ""
         if task == "regression" and name in ("attentivechrome", "logistic"):
             hint = f" ({name!r} is a classifier only)"
+        elif task == "regression" and name in SUCCESSOR_MODEL_NAMES:
+            hint = f" ({name!r} is a classifier only)"
         elif task == "classification" and name in REGRESSION_MODEL_NAMES:
             hint = f" ({name!r} is a regressor; pass task='regression')"
         raise ValueError(
             f"Unknown model {name!r} for task={task!r}{hint}; choose from {list(known)}."
         )
+    if name in SUCCESSOR_MODEL_NAMES:
+        return Pipeline([
+            ("binner", HistoneBinner(marks, scale="log1p", standardize=True,
+                                     bin_size=bin_size)),
+            ("model", SUCCESSORS[name](random_state=random_state)),
+        ])
     if name in ("deepchrome", "deepchrome_paper", "attentivechrome"):
         recommended = name == "deepchrome"
         settings = RECOMMENDED_NETWORK if recommended else {"kernel_size": 10, "pool_size": 5}
@@ -243,6 +268,10 @@ def default_param_grids(task="classification", models=None):
             "deepchrome_paper": network,
             # Small: every point of an AttentiveChrome grid is a slow LSTM fit.
             "attentivechrome": {"model__lr": [1e-3, 3e-3], "model__bin_hidden_size": [16, 32]},
+            # Small, as AttentiveChrome's: every point is a slow fit.
+            "chromoformer": {"model__lr": [3e-4, 1e-3], "model__dropout": [0.1, 0.3]},
+            "transferchrome": {"model__lr": [3e-4, 1e-3], "model__dropout": [0.2, 0.4]},
+            "hmcrnn": {"model__lr": [1e-3, 3e-3], "model__dropout": [0.3, 0.5]},
             "svm": {"model__C": [0.3, 1.0, 3.0], "model__gamma": ["scale", 0.3 / 500]},
             "random_forest": {"model__max_features": ["sqrt", 0.1],
                               "model__min_samples_leaf": [1, 5]},

@@ -19,8 +19,12 @@ BASELINE_NAMES = MODEL_NAMES[1:]
 #: runs only when named: the CNN with the paper's kernel and pool in bins at any
 #: resolution, AttentiveChrome (it trains several times slower than the CNN), and
 #: ShallowChrome (per-mark peak features and a logistic regression, Frasca et al. 2022).
-OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome",
-                        "shallowchrome")
+OPTIONAL_MODEL_NAMES = ("deepchrome_paper", "attentivechrome", "shallowchrome")
+#: DeepChrome's neural successors, run only when named: a multi-resolution transformer
+#: (Chromoformer), dense convolutions with self-attention (TransferChrome), a convolution
+#: then a bidirectional RNN (HM-CRNN).
+SUCCESSOR_MODEL_NAMES = ("chromoformer", "transferchrome", "hmcrnn")
+OPTIONAL_MODEL_NAMES += SUCCESSOR_MODEL_NAMES
 #: Models a regression comparison runs by default, in report order.
 REGRESSION_MODEL_NAMES = ("deepchrome", "svm", "random_forest", "ridge", "gradient_boosting")
 #: Regression models run only when named.
@@ -77,6 +81,12 @@ ALIASES = {
     "shallow": "shallowchrome",
     "peaks": "shallowchrome",
     "deep_diff": "deepdiff",
+    "chromo_former": "chromoformer",
+    "transformer": "chromoformer",
+    "transfer_chrome": "transferchrome",
+    "densenet": "transferchrome",
+    "hm_crnn": "hmcrnn",
+    "crnn": "hmcrnn",
     "deepdiffchrome": "deepdiff",
 }
 
@@ -94,6 +104,9 @@ DISPLAY_NAMES = {
     "ceiling": "Bayes ceiling",
     "deepdiff": "DeepDiff-style CNN",
     "deepchrome_difference": "difference of two DeepChrome CNNs",
+    "chromoformer": "Chromoformer",
+    "transferchrome": "TransferChrome",
+    "hmcrnn": "HM-CRNN",
 }
 
 
@@ -106,6 +119,8 @@ def model_names(task="classification", *, optional=False):
     ('deepchrome', 'svm', 'random_forest', 'ridge', 'gradient_boosting')
     >>> "attentivechrome" in model_names(optional=True)
     True
+    >>> model_names(optional=True)[-1]
+    'hmcrnn'
     """
     if task == "classification":
         return MODEL_NAMES + (OPTIONAL_MODEL_NAMES if optional else ())

@@ -53,6 +53,16 @@ def resolution_aware_sizes(n_bins, bin_width, kernel_size="auto", pool_size="aut
     return kernel, pool
 
 
+def fitted_bin_width(estimator):
+    """``estimator.bin_width_``, set first where no fit learnt it: a first ``partial_fit``
+    (which learns no width) or a model file written before widths were recorded take
+    ``bin_size``, else the paper's window's."""
+    if getattr(estimator, "bin_width_", None) is None:
+        estimator.bin_width_ = (float(estimator.bin_size) if estimator.bin_size is not None
+                                else PAPER_WINDOW_BP / estimator.n_bins_)
+    return estimator.bin_width_
+
+
 class DeepChromeArchitecture:
     """Mixin: ``n_filters``, ``kernel_size``, ``pool_size``, ``bin_size``, ``hidden_sizes``,
     ``dropout``, ``hidden_dropout``, ``n_members``; fits ``kernel_size_``, ``pool_size_``

@@ -15,9 +15,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..estimators import (
     AttentiveChromeClassifier,
+    ChromoformerClassifier,
     DeepChromeClassifier,
     DeepChromeRegressor,
+    HMCRNNClassifier,
     TorchHistoneEstimator,
+    TransferChromeClassifier,
 )
 from ..layout import HistoneMatrix
 from ..models import MemberAverage
@@ -28,7 +31,8 @@ from ._values import NotStorable, decode, encode
 CLASSES = {
     cls.__name__: cls
     for cls in (Pipeline, HistoneBinner, DeepChromeClassifier, DeepChromeRegressor,
-                AttentiveChromeClassifier)
+                AttentiveChromeClassifier, ChromoformerClassifier, TransferChromeClassifier,
+                HMCRNNClassifier)
 }
 
 NETWORK_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_bins_", "classes_",
@@ -41,7 +45,8 @@ BINNER_FITTED = ("n_features_in_", "feature_names_in_", "marks_", "n_positions_"
 OUTPUTS = ("default", "pandas", "polars")
 #: Parameters that size a network's layers (each is at most the number of weights).
 LAYER_SIZES = ("n_filters", "kernel_size", "hidden_sizes", "bin_hidden_size",
-               "mark_hidden_size")
+               "mark_hidden_size", "hidden_size", "d_model", "dim_feedforward",
+               "growth_rate", "n_heads", "n_layers", "n_blocks", "layers_per_block")
 #: Intra-op threads a loaded network may ask torch for at predict time.
 MAX_THREADS = 1024
 

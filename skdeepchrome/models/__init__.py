@@ -1,8 +1,12 @@
 """Torch modules. Nothing here knows about scikit-learn."""
 
 from ._attentivechrome import AttentiveChromeNet
+from ._chromoformer import ChromoformerNet
 from ._deepchrome import DeepChromeNet
 from ._deepdiff import DeepDiffLoss, DeepDiffNet
 from ._ensemble import MemberAverage
+from ._hmcrnn import HMCRNNNet
+from ._transferchrome import TransferChromeNet
 
-__all__ = ["AttentiveChromeNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet", "MemberAverage"]
+__all__ = ["AttentiveChromeNet", "ChromoformerNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet",
+           "HMCRNNNet", "MemberAverage", "TransferChromeNet"]
