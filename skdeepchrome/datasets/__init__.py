@@ -1,5 +1,6 @@
 """Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
+from ._chunks import CHUNK_GENES, iter_gene_chunks
 from ._expression import (
     align_expression,
     binarize_expression,
@@ -33,6 +34,8 @@ from ._simulator_presets import FAMILY_TUNING as SIMULATOR_FAMILY_TUNING
 from ._transcript_map import read_transcript_map, strip_version
 
 __all__ = [
+    "CHUNK_GENES",
+    "iter_gene_chunks",
     "SIMULATOR_FAMILY",
     "SIMULATOR_FAMILY_HELD_BACK",
     "SIMULATOR_FAMILY_TUNING",
