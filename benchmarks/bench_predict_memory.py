@@ -58,7 +58,9 @@ def measured(argv, checkout):
     """``(peak RSS in MiB, wall seconds)`` of ``argv`` run with ``checkout`` first on the path."""
     env = dict(os.environ, PYTHONPATH=str(checkout), OMP_NUM_THREADS="1")
     start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # cwd: not this repository, whose package "python -m" would put before PYTHONPATH's.
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=checkout.parent)
     # wait4 gives this child's own rusage (getrusage(RUSAGE_CHILDREN) is a running max).
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
@@ -101,6 +103,7 @@ def main():
                         help="also measure load_model(...).predict_proba in Python")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/skdeepchrome-bench-predict"))
     args = parser.parse_args()
+    args.cache = args.cache.resolve()  # the runs start elsewhere
 
     built = build(args.cache, args.genes, args.formats)
     model = args.cache / "model.skdc"
@@ -117,6 +120,7 @@ def main():
     print("skdeepchrome predict, one fresh process per run; peak = its maximum resident set")
     print(f"{'checkout':9} {'input':>14} {'input MiB':>9} {'peak MiB':>9} {'KiB/gene':>9} "
           f"{'wall s':>7}  same as after")
+    peaks = {}
     for n in args.genes:
         for fmt in args.formats:
             data = args.cache / f"genes{n}.{fmt}"
@@ -127,10 +131,22 @@ def main():
                     [sys.executable, "-m", "skdeepchrome", "predict", "--model", model,
                      "--data", data, "--out", out, "--quiet"], checkout)
                 outputs[label] = out.read_bytes()
+                peaks[label, fmt, n] = peak
                 same = "" if label == "after" else (
                     "identical" if outputs[label] == outputs["after"] else "DIFFERENT")
                 print(f"{label:9} {f'{n} {fmt}':>14} {data.stat().st_size / 2**20:9.1f} "
                       f"{peak:9.0f} {peak * 1024 / n:9.1f} {wall:7.1f}  {same}", flush=True)
+    if len(args.genes) > 1:
+        small, large = min(args.genes), max(args.genes)
+        print()
+        print(f"growth from {small} to {large} genes: (peak at {large} - peak at {small}) / "
+              f"{large - small} genes")
+        for label, _ in checkouts:
+            for fmt in args.formats:
+                growth = (peaks[label, fmt, large] - peaks[label, fmt, small]) * 1024 / (
+                    large - small)
+                print(f"{label:9} {fmt:4} {growth:6.2f} KiB/gene "
+                      f"({peaks[label, fmt, large] - peaks[label, fmt, small]:+.0f} MiB)")
     if args.python:
         print()
         print("load_model(...).predict_proba(X) in Python, X float32 already in memory: peak "
