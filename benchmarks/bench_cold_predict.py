@@ -1,8 +1,8 @@
 """Cold ``skdeepchrome predict`` on 200 genes with the recommended model: wall, CPU, imports.
 
-Builds once into a cache folder 200 simulated genes as a DeepChrome CSV and the
-recommended model (``deepchrome``: five networks, an 11.9-MB file; trained for one
-epoch, since its size does not depend on the epochs), then runs
+Builds once into a cache folder 200 simulated genes as a DeepChrome CSV and, with each
+checkout, the recommended model (``deepchrome``: five networks, a 12-13 MB file; trained
+for one epoch, since its size does not depend on the epochs), then runs
 ``skdeepchrome predict --model M --data D --out P`` in fresh processes, alternating the
 checkouts measured (``--before`` another one, e.g. ``git archive`` of an older commit):
 median wall and CPU (user + system) seconds over ``--repeats`` runs each. CPU time is
@@ -33,24 +33,30 @@ NOT_NEEDED = ("torch._dynamo", "matplotlib", "skops", "sklearn.ensemble", "sympy
 GROUPS = ("torch", "sklearn", "scipy", "pandas", "numpy", "skorch", "skdeepchrome")
 
 
-def build(cache, checkout):
-    """Write (once) the genes and the model under ``cache``."""
+def build(cache, checkouts):
+    """Write (once) the genes, and the model as each checkout saves it, under ``cache``."""
     from skdeepchrome.datasets import make_histone_dataset, save_deepchrome_csv, save_npz_dataset
 
     cache.mkdir(parents=True, exist_ok=True)
-    data, model = cache / f"genes{N_GENES}.csv", cache / "deepchrome.skdc"
+    data = cache / f"genes{N_GENES}.csv"
     if not data.exists():
         genes = make_histone_dataset(n_genes=N_GENES, random_state=1)
         save_deepchrome_csv(data, genes.data, genes.target,
                             [f"{i:06d}" for i in range(N_GENES)], marks=genes.marks)
-    if not model.exists():
-        train = make_histone_dataset(n_genes=1000, random_state=0)
-        save_npz_dataset(cache / "train.npz", train.data, marks=train.marks,
-                         gene_ids=[f"T{i}" for i in range(1000)], target=train.target)
-        run([sys.executable, "-m", "skdeepchrome", "train", "--data", cache / "train.npz",
-             "--model", "deepchrome", "--max-epochs", "1", "--out", model, "--quiet"],
-            checkout)
-    return data, model
+    train = cache / "train.npz"
+    if not train.exists():
+        genes = make_histone_dataset(n_genes=1000, random_state=0)
+        save_npz_dataset(train, genes.data, marks=genes.marks, target=genes.target,
+                         gene_ids=[f"T{i}" for i in range(1000)])
+    models = {}
+    for label, checkout in checkouts:
+        # Each checkout's own file: how a model is written is part of what loading costs.
+        models[label] = cache / f"deepchrome-{label}.skdc"
+        if not models[label].exists():
+            run([sys.executable, "-m", "skdeepchrome", "train", "--data", train, "--model",
+                 "deepchrome", "--max-epochs", "1", "--out", models[label], "--quiet"],
+                checkout)
+    return data, models
 
 
 def run(argv, checkout):
@@ -89,19 +95,24 @@ def main():
     checkouts = [("after", args.after.resolve())]
     if args.before:
         checkouts.append(("before", args.before.resolve()))
-    data, model = build(args.cache, checkouts[0][1])
+    data, models = build(args.cache, checkouts)
     out = args.cache / "predictions.csv"
-    argv = ["-m", "skdeepchrome", "predict", "--model", str(model), "--data", str(data),
-            "--out", str(out)]
-    print(f"skdeepchrome predict on {N_GENES} genes (CSV), model deepchrome "
-          f"({model.stat().st_size / 1e6:.1f} MB, five networks); one torch thread")
+
+    def argv(label):
+        return ["-m", "skdeepchrome", "predict", "--model", str(models[label]), "--data",
+                str(data), "--out", str(out)]
+
+    print(f"skdeepchrome predict on {N_GENES} genes (CSV), model deepchrome (five networks, "
+          "one file per checkout: "
+          + ", ".join(f"{label} {models[label].stat().st_size / 1e6:.1f} MB"
+                      for label, _ in checkouts) + "); one torch thread")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     times = {label: ([], []) for label, _ in checkouts}
-    for _, checkout in checkouts:  # warm the file cache
-        run([sys.executable, *argv], checkout)
+    for label, checkout in checkouts:  # warm the file cache
+        run([sys.executable, *argv(label)], checkout)
     for _ in range(args.repeats):
         for label, checkout in checkouts:
-            wall, cpu, _ = run([sys.executable, *argv], checkout)
+            wall, cpu, _ = run([sys.executable, *argv(label)], checkout)
             times[label][0].append(wall)
             times[label][1].append(cpu)
     print(f"load average at end:   {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -116,7 +127,7 @@ def main():
     print(f"{'checkout':9} {'total':>6} " + " ".join(f"{g:>12}" for g in GROUPS)
           + f" {'other':>6}  imported but not needed")
     for label, checkout in checkouts:
-        _, _, err = run([sys.executable, "-X", "importtime", *argv], checkout)
+        _, _, err = run([sys.executable, "-X", "importtime", *argv(label)], checkout)
         own = import_times(err)
         by_group = {g: sum(t for m, t in own.items() if m.split(".")[0] == g) for g in GROUPS}
         other = sum(own.values()) - sum(by_group.values())

@@ -7,8 +7,9 @@ epochs), then runs ``skdeepchrome predict`` on each file in a fresh process and 
 that process's own peak resident memory from ``os.wait4``. With ``--before CHECKOUT``
 the same runs use another checkout (e.g. ``git archive`` of an older commit), and the
 predictions of both are compared. ``--python`` adds, per size, the peak of a process
-that loads the npz's array and calls ``load_model(...).predict_proba`` on it, less the
-array itself: the estimators' own working memory.
+that loads the npz's array and calls ``load_model(...).predict_proba`` on it (and of
+one that calls the network alone on the binned genes, as float64), less the memory
+before the call: the estimators' own working memory.
 
 Run: ``python benchmarks/bench_predict_memory.py [--genes 20000 100000]
 [--formats npz csv] [--before /tmp/skdeepchrome-ce70cdb] [--after CHECKOUT] [--python]
@@ -81,12 +82,15 @@ def rss(key):
 model = load_model(sys.argv[1])
 with np.load(sys.argv[2]) as archive:
     X = archive['data']
+if sys.argv[3] == 'network':
+    X = model[0].transform(X).astype(np.float64)  # a user's own float64 array
+    model = model[-1]
 model.predict_proba(X[:100])  # warm: first-call costs are not per gene
 base = rss('VmRSS:')
 with open('/proc/self/clear_refs', 'w') as f:
     f.write('5')  # reset the high-water mark to the current RSS (Linux)
 P = model.predict_proba(X)
-print(f'{rss("VmHWM:") - base:.1f}')
+print(f'{rss("VmHWM:") - base:.1f} {X.nbytes / 2**20:.1f}')
 """
 
 
@@ -149,17 +153,20 @@ def main():
                       f"({peaks[label, fmt, large] - peaks[label, fmt, small]:+.0f} MiB)")
     if args.python:
         print()
-        print("load_model(...).predict_proba(X) in Python, X float32 already in memory: peak "
-              "resident memory during the call above the resident memory before it")
-        print(f"{'checkout':9} {'genes':>8} {'X MiB':>7} {'extra MiB':>10} {'x X':>5}")
-        for n in args.genes:
-            for label, checkout in checkouts:
-                _, _, out = measured([sys.executable, "-c", PYTHON_PROBE, model,
-                                      args.cache / f"genes{n}.npz"], checkout)
-                extra = float(out.strip())
-                x_mib = n * 500 * 4 / 2**20
-                print(f"{label:9} {n:8d} {x_mib:7.1f} {extra:10.1f} {extra / x_mib:5.2f}",
-                      flush=True)
+        print("predict_proba in Python on an array already in memory: peak resident memory "
+              "during the call above the resident memory before it")
+        print("  pipeline: load_model(...).predict_proba(counts), float32; network: its "
+              "DeepChromeClassifier alone on the binned genes as float64")
+        print(f"{'checkout':9} {'call':>8} {'genes':>7} {'X MiB':>7} {'extra MiB':>10} "
+              f"{'x X':>5}")
+        for call in ("pipeline", "network"):
+            for n in args.genes:
+                for label, checkout in checkouts:
+                    _, _, out = measured([sys.executable, "-c", PYTHON_PROBE, model,
+                                          args.cache / f"genes{n}.npz", call], checkout)
+                    extra, x_mib = map(float, out.split())
+                    print(f"{label:9} {call:>8} {n:7d} {x_mib:7.1f} {extra:10.1f} "
+                          f"{extra / x_mib:5.2f}", flush=True)
 
 
 if __name__ == "__main__":
