@@ -7,12 +7,13 @@ for one epoch, since its size does not depend on the epochs), then runs
 checkouts measured (``--before`` another one, e.g. ``git archive`` of an older commit):
 median wall and CPU (user + system) seconds over ``--repeats`` runs each. CPU time is
 less sensitive than wall time to other work on the machine; the load average is printed.
-Then one run each under ``python -X importtime``: the seconds spent importing (the sum of
-every module's own time, which ``-X importtime`` itself inflates a little), by top-level
-package, and whether the heavy modules a prediction does not need were imported.
+Then ``--import-repeats`` runs each under ``python -X importtime``: the seconds spent
+importing (the sum of every module's own time, which ``-X importtime`` itself inflates a
+little), by top-level package, for the run of median total, and whether the heavy
+modules a prediction does not need were imported.
 
-Run: ``python benchmarks/bench_cold_predict.py [--repeats 7] [--before CHECKOUT]
-[--after CHECKOUT] [--cache /tmp/skdeepchrome-bench-cold]``
+Run: ``python benchmarks/bench_cold_predict.py [--repeats 7] [--import-repeats 3]
+[--before CHECKOUT] [--after CHECKOUT] [--cache /tmp/skdeepchrome-bench-cold]``
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def import_times(text):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--import-repeats", type=int, default=3)
     parser.add_argument("--before", type=Path, default=None)
     parser.add_argument("--after", type=Path, default=ROOT)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/skdeepchrome-bench-cold"))
@@ -123,12 +125,18 @@ def main():
         print(f"{label:9} {statistics.median(walls):13.2f} {min(walls):10.2f} "
               f"{statistics.median(cpus):12.2f}")
     print()
-    print("python -X importtime (one run each): seconds importing, by package")
+    print(f"python -X importtime ({args.import_repeats} runs each, alternating; the run of "
+          "median total shown): seconds importing, by package")
     print(f"{'checkout':9} {'total':>6} " + " ".join(f"{g:>12}" for g in GROUPS)
           + f" {'other':>6}  imported but not needed")
-    for label, checkout in checkouts:
-        _, _, err = run([sys.executable, "-X", "importtime", *argv(label)], checkout)
-        own = import_times(err)
+    runs = {label: [] for label, _ in checkouts}
+    for _ in range(args.import_repeats):
+        for label, checkout in checkouts:
+            _, _, err = run([sys.executable, "-X", "importtime", *argv(label)], checkout)
+            runs[label].append(import_times(err))
+    for label, _ in checkouts:
+        own = sorted(runs[label], key=lambda found: sum(found.values()))[
+            len(runs[label]) // 2]
         by_group = {g: sum(t for m, t in own.items() if m.split(".")[0] == g) for g in GROUPS}
         other = sum(own.values()) - sum(by_group.values())
         needless = [m for m in NOT_NEEDED if m in own] or ["none"]

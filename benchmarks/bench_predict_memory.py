@@ -11,6 +11,17 @@ that loads the npz's array and calls ``load_model(...).predict_proba`` on it (an
 one that calls the network alone on the binned genes, as float64), less the memory
 before the call: the estimators' own working memory.
 
+Most of a run's peak is fixed: the imports (torch, scikit-learn) and one inference batch
+of 4,096 genes through the network. What grows from 20,000 to 100,000 genes after
+streaming is glibc's malloc raising its mmap threshold as chunks are freed (so later
+chunks come from a heap that fragments), not data kept: with the threshold fixed
+(``MALLOC_MMAP_THRESHOLD_=131072``) the growth was 4 MiB for the npz and 10 MiB for the
+CSV (its gene ids, kept to refuse one given twice) on the recording machine. In Python,
+a pipeline's ``HistoneBinner.transform`` makes its whole output (and its float64
+intermediates) before the network sees a batch, as a scikit-learn ``Pipeline`` does;
+predict a pipeline a chunk at a time (:func:`skdeepchrome.datasets.iter_gene_chunks`) to
+bound it.
+
 Run: ``python benchmarks/bench_predict_memory.py [--genes 20000 100000]
 [--formats npz csv] [--before /tmp/skdeepchrome-ce70cdb] [--after CHECKOUT] [--python]
 [--cache /tmp/skdeepchrome-bench-predict]``
