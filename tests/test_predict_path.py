@@ -211,3 +211,26 @@ def test_an_estimator_validates_a_batch_at_a_time(saved, monkeypatch):
     bad[70, 3] = np.nan  # in the last batch
     with pytest.raises(ValueError, match="Input X contains NaN"):
         fitted.predict_proba(bad)
+
+
+def test_a_predict_killed_while_writing_leaves_no_output(saved, tmp_path):
+    import os
+    import signal
+    import time
+
+    X, y = make_signal(n_genes=20000, n_bins=100, seed=1)
+    data = save_npz_dataset(tmp_path / "many.npz", X, gene_ids=[f"G{i}" for i in range(20000)],
+                            marks=REMC_MARKS, target=y)
+    out = tmp_path / "p.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skdeepchrome", "predict", "--model", str(saved[1]), "--data",
+         str(data), "--out", str(out), "--quiet"],
+        cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "", "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    # The partial file exists from the first chunk on: kill the process while it writes.
+    while not list(tmp_path.glob(".p.csv.*.part")) and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "predict finished before it could be killed"
+    assert not out.exists()
