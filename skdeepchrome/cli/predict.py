@@ -21,7 +21,9 @@ def add_parser(subparsers):
             "(column probability_high; one probability_<label> column per class for more "
             "than two classes), for a classifier without probabilities (svm) its decision "
             "score (score_high, positive for high), or for a regressor the predicted log1p "
-            "expression (column prediction). The CSV is written whole or not at all."
+            "expression (column prediction). The genes are read and predicted a chunk at "
+            "a time, so memory does not grow with the input; the CSV is written whole or "
+            "not at all."
         ),
     )
     parser.add_argument("--model", type=Path, required=True,
@@ -91,17 +93,24 @@ def _refuse_replacing_an_input(args):
 def run(args):
     from .._files import atomic_path
     from ..model_files import load_model
+    from ._streaming import gene_chunks
 
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "
                                 "not exist.")
     _refuse_replacing_an_input(args)
     model = load_model(args.model)
-    loaded = _data.read_data(args.data, args.epigenome, _data.marks_option(args))
-    part = loaded[args.split] if "train" in loaded else loaded
-    frame = prediction_frame(model, part.data, part.gene_ids)
-    with atomic_path(args.out) as tmp:
-        frame.to_csv(tmp, index=False)
+    n_genes = 0
+    # Chunk by chunk: memory holds one chunk of genes, not the input; the CSV is still
+    # written whole or not at all (a failure or a kill leaves no --out).
+    with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as handle:
+        for X, gene_ids in gene_chunks(args.data, args.epigenome, args.split,
+                                          marks=_data.marks_option(args)):
+            frame = prediction_frame(model, X, gene_ids)
+            frame.to_csv(handle, index=False, header=n_genes == 0)
+            n_genes += len(frame)
+        if n_genes == 0:
+            raise ValueError(f"{args.data}: holds no genes to predict.")
     if not args.quiet:
-        print(f"{args.out}: predictions for {len(frame)} genes")
+        print(f"{args.out}: predictions for {n_genes} genes")
     return 0

@@ -1,5 +1,6 @@
 """Datasets: the REMC/DeepChrome release files, npz datasets, expression labels, the simulator."""
 
+from ._chunks import CHUNK_GENES, iter_gene_chunks
 from ._counts import check_counts
 from ._expression import (
     align_expression,
@@ -38,6 +39,8 @@ __all__ = [
     "PUBLISHED_SOURCE",
     "published_aucs",
     "check_counts",
+    "CHUNK_GENES",
+    "iter_gene_chunks",
     "SIMULATOR_FAMILY",
     "SIMULATOR_FAMILY_HELD_BACK",
     "SIMULATOR_FAMILY_TUNING",

@@ -71,6 +71,14 @@ def _to_numpy(out):
     return out.detach().cpu().numpy().astype(np.float64)
 
 
+def _n_genes(X):
+    """Rows of ``X`` as ``predict`` would count them (validation refuses what has none)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return shape[0]
+    return len(X) if hasattr(X, "__len__") else 0
+
+
 def store_init_arguments(estimator, arguments):
     """Store ``__init__``'s arguments unchanged under their own names (scikit-learn's rule).
 
@@ -626,8 +634,30 @@ class TorchHistoneEstimator(BaseEstimator):
     def _forward(self, X):
         """Raw network outputs for ``X`` as float64 ``(n_genes, n_outputs)``."""
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._module_outputs(self._as_tensor(X), lambda module, Xb: module(Xb))
+        return self._module_outputs(X, lambda module, Xb: module(Xb))
+
+    def _batches(self, X):
+        """``X`` validated, as tensors of at most ``PREDICT_BATCH_SIZE`` genes.
+
+        An array or DataFrame of more genes is validated a batch at a time, so the
+        float32 copy and the checks hold a batch, not the input, beside it: memory does
+        not grow with the genes predicted. A tensor is taken as validated already.
+        """
+        if isinstance(X, torch.Tensor):
+            for start in range(0, len(X), PREDICT_BATCH_SIZE):
+                yield X[start : start + PREDICT_BATCH_SIZE]
+            return
+        shape = getattr(X, "shape", None)
+        if shape is None or len(shape) < 2 or shape[0] <= PREDICT_BATCH_SIZE:
+            yield self._as_tensor(self._validate_X(X, reset=False))
+            return
+        rows = X.iloc if hasattr(X, "iloc") else X
+        for start in range(0, shape[0], PREDICT_BATCH_SIZE):
+            with warnings.catch_warnings():
+                if start:  # each batch's warnings are the first one's (same columns, type)
+                    warnings.simplefilter("ignore")
+                Xb = self._validate_X(rows[start : start + PREDICT_BATCH_SIZE], reset=False)
+            yield self._as_tensor(Xb)
 
     def _inference_module(self, n_genes):
         """The module and dtype to predict ``n_genes`` with.
@@ -652,25 +682,26 @@ class TorchHistoneEstimator(BaseEstimator):
             _FLOAT64_COPIES[self.net_] = cached
         return cached[3], torch.float64
 
-    def _module_outputs(self, Xt, step):
-        """Run ``step(module, X_batch)`` over batches of ``Xt`` in eval mode; float64 numpy.
+    def _module_outputs(self, X, step):
+        """Run ``step(module, X_batch)`` over batches of ``X`` in eval mode; float64 numpy.
 
-        A small prediction runs on one thread: waking a pool costs more than its forward
-        pass.
+        ``X`` is a validated tensor, or anything ``predict`` takes (validated a batch at
+        a time, see ``_batches``). A small prediction runs on one thread: waking a pool
+        costs more than its forward pass.
         """
         device = torch.device(self.net_.device)
-        threads = 1 if len(Xt) < SMALL_PREDICTION else thread_budget()
+        n_genes = len(X) if isinstance(X, torch.Tensor) else _n_genes(X)
+        threads = 1 if n_genes < SMALL_PREDICTION else thread_budget()
         outputs = []
         with torch_threads(threads):
-            module, dtype = self._inference_module(len(Xt))
+            module, dtype = self._inference_module(n_genes)
             training = module.training
             if training:  # fitted modules are left in eval mode; toggling costs ~0.5 ms
                 module.eval()
             try:
                 with torch.inference_mode():
-                    for start in range(0, len(Xt), PREDICT_BATCH_SIZE):
-                        Xb = Xt[start : start + PREDICT_BATCH_SIZE].to(device, dtype)
-                        outputs.append(_to_numpy(step(module, Xb)))
+                    for Xb in self._batches(X):
+                        outputs.append(_to_numpy(step(module, Xb.to(device, dtype))))
             finally:
                 if training:
                     module.train()

@@ -316,10 +316,31 @@ def _rebuild_network(estimator, fitted, state_dict, arrays, device):
     # so loading a model leaves the caller's random stream where it was.
     with torch.random.fork_rng(devices=[]):
         net = estimator._make_net(n_outputs, device, train_split=None, callbacks=[])
-        net.initialize()
+        _initialize_without_optimizer(net)
     net.module_.load_state_dict(state, strict=True)
     net.module_.eval()
-    # As after fit without warm_start: no optimizer state (a warm fit makes a fresh one).
-    net.optimizer_ = None
     estimator.net_ = net
     return estimator
+
+
+def _initialize_without_optimizer(net):
+    """skorch's ``NeuralNet.initialize``, with the optimizer registered but not built.
+
+    As after fit without warm_start, a loaded model has no optimizer state; a further fit
+    (``warm_start``, ``partial_fit``) builds the optimizer when it starts, under the name
+    registered here, as skorch's ``initialize`` would have left it. Not building one keeps
+    loading cheap: torch's first optimizer imports its compiler (``torch._dynamo``, about
+    1.5 s, half of a cold ``skdeepchrome predict``). The steps are skorch's own
+    (``initialize`` and ``_register_attribute`` of skorch 1.x), in its order.
+    """
+    net.check_training_readiness()
+    net._initialize_virtual_params()
+    net._initialize_callbacks()
+    net._initialize_module()
+    net._initialize_criterion()
+    with net._current_init_context("optimizer"):
+        net._register_attribute("optimizer_", None)
+    net.optimizer_ = None
+    net._initialize_history()
+    net._validate_params()
+    net.initialized_ = True
