@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from ..baselines import DIFFERENTIAL_TASK
-from ..layout import REMC_MARKS
+from ..layout import REMC_MARKS, infer_bin_size
 from ._differential import compare_differential
 from ._fitting import resolve_grids, resolve_models
 from ._folds import fold_result, fold_tables, fold_units
@@ -180,6 +180,9 @@ def compare_models(
         raise ValueError("cell_expression applies to task='differential' only.")
     task = resolve_task(y, task)
     scoring = check_scoring(scoring, task)
+    # The width X carries (a loaded dataset) reaches the networks: the checked matrix below
+    # is a plain array, from which they could only guess it.
+    bin_size = infer_bin_size(X) if bin_size is None else bin_size
     X, y, classes, marks, posterior = _check_data(X, y, task, posterior)
     fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,

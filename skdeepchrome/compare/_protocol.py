@@ -21,7 +21,7 @@ from joblib import delayed
 
 from ..baselines._names import CEILING, requested_model_names
 from ..datasets import RELEASE_SIZES, RemcCollection, load_remc, published_aucs
-from ..layout import REMC_MARKS
+from ..layout import REMC_MARKS, infer_bin_size
 from ._fitting import fit_and_predict, resolve_grids, resolve_models
 from ._inputs import SPLITS, check_splits, check_task
 from ._records import UnitResult, describe_models, open_record, source_fingerprint
@@ -89,8 +89,11 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     marks = tuple(data.get("marks", REMC_MARKS))
     # An epigenome that knows its bin width (the real sample, an extraction) passes it on, so
     # the CNN's filter keeps its width in base pairs whatever the window.
+    bin_size = data.get("bin_size")
+    if bin_size is None:
+        bin_size = infer_bin_size(data["train"]["data"])
     models = resolve_models(models, marks=marks, features=features, random_state=random_state,
-                            task=task, bin_size=data.get("bin_size"))
+                            task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
     (X_tr, y_tr, _), (X_va, y_va, _), (X_te, y_te, _) = (splits[s] for s in SPLITS)
     rows, predictions = [], []
