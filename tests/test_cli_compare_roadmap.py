@@ -60,6 +60,11 @@ def test_main_job_reports_the_real_sample_apart(tmp_path, capsys):
     real = pd.read_csv(out / "roadmap-sample" / "results.csv")
     assert set(simulated["epigenome"]) == {"blood"}  # never pooled
     assert set(real["epigenome"]) == {"E003", "E123"} and "ceiling" not in set(real["model"])
+    # The sub-report says how it was made: the main job's command, seed and its own data.
+    made = (out / "roadmap-sample" / "report.md").read_text().split(
+        "How this report was made")[1]
+    assert "Command: `skdeepchrome compare --split-sizes 60,30,30" in made
+    assert "Seed: 0" in made and "Data: roadmap-sample (part of the main job" in made
     assert main(["compare", "--split-sizes", "60,30,30", "--cell-types", "blood", "--models",
                  "logistic", "--out", str(tmp_path / "sim-only"), "--no-plots", "--quiet",
                  "--no-real-sample"]) == 0

@@ -12,7 +12,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from ._report import print_summary, save_report, wide_table
+from ._report import print_summary, provenance, save_report, wide_table
 
 #: The word ``--data`` takes for the sample (``roadmap_comparison.SAMPLE_NAME``; spelt out
 #: here because importing that module would load pandas and torch for ``--help``).
@@ -70,6 +70,9 @@ def run_real_sample(args, common):
     out = Path(args.out) / REAL_FOLDER
     result = compare_roadmap_sample(window=window(args), record_dir=out / ".skdeepchrome-run",
                                     **common)
+    # The sub-report says how it was made too: the main job's command, and its own data.
+    result.info["run"] = provenance(
+        args, f"{SAMPLE_NAME} (part of the main job; its report is in {args.out})")
     written = save_report(out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:
         show(result, out, written, time.perf_counter() - start)
