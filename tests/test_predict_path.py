@@ -234,3 +234,30 @@ def test_a_predict_killed_while_writing_leaves_no_output(saved, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL, "predict finished before it could be killed"
     assert not out.exists()
+
+
+def test_predict_says_when_the_data_are_not_what_the_model_was_trained_for(tmp_path, capsys):
+    # Marks in another order give numbers that mean nothing: said on stderr, as interpret does.
+    from skdeepchrome.cli import main
+
+    rng = np.random.default_rng(0)
+    X = rng.poisson(1.0, (80, 2 * 10)).astype(np.float32)
+    y = np.arange(80) % 2
+    X[y == 1, :10] += 3
+    genes = [f"g{i}" for i in range(80)]
+    trained, other = tmp_path / "trained.npz", tmp_path / "other.npz"
+    save_npz_dataset(trained, X, gene_ids=genes, marks=["H3K4me3", "H3K27me3"], target=y,
+                     bin_size=1000)
+    save_npz_dataset(other, X, gene_ids=genes, marks=["H3K27me3", "H3K4me3"], bin_size=1000)
+    model = tmp_path / "m.skdc"
+    assert main(["train", "--data", str(trained), "--model", "logistic", "--out", str(model),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["predict", "--model", str(model), "--data", str(trained), "--out",
+                 str(tmp_path / "same.csv"), "--quiet"]) == 0
+    assert "not trained for" not in capsys.readouterr().err
+    assert main(["predict", "--model", str(model), "--data", str(other), "--out",
+                 str(tmp_path / "other.csv"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "predicts data it was not trained for" in err
+    assert "the model reads marks H3K4me3, H3K27me3, the data hold H3K27me3, H3K4me3" in err

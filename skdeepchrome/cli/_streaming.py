@@ -51,7 +51,8 @@ def streamed_file(data, epigenome, split):
 
 
 def gene_chunks(data, epigenome, split, marks=None):
-    """Yield ``(X, gene_ids)`` chunks of ``--data`` (its ``split`` for an epigenome).
+    """Yield ``(X, gene_ids, marks, bin_size)`` chunks of ``--data`` (its ``split`` for an
+    epigenome); ``bin_size`` is None where the file does not record it.
 
     ``marks`` (``--marks``) names the columns of a file that does not name them itself.
 
@@ -68,7 +69,7 @@ def gene_chunks(data, epigenome, split, marks=None):
     if source is None:
         loaded = _data.read_data(data, epigenome, marks)
         part = loaded[split] if "train" in loaded else loaded
-        yield part.data, part.gene_ids
+        yield part.data, part.gene_ids, tuple(loaded.marks), loaded.get("bin_size")
         return
     file, recorded, n_bins = source
     marks = recorded if marks is None else marks
@@ -78,10 +79,10 @@ def gene_chunks(data, epigenome, split, marks=None):
         if held is not None and len(chunk.gene_ids) < len(held.gene_ids):
             # The last chunk (only it is shorter): joined to the one before.
             yield (np.concatenate([held.data, chunk.data]),
-                   np.concatenate([held.gene_ids, chunk.gene_ids]))
+                   np.concatenate([held.gene_ids, chunk.gene_ids]), tuple(chunk.marks), None)
             return
         if held is not None:
-            yield held.data, held.gene_ids
+            yield held.data, held.gene_ids, tuple(held.marks), None
         held = chunk
     if held is not None:
-        yield held.data, held.gene_ids
+        yield held.data, held.gene_ids, tuple(held.marks), None

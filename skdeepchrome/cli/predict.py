@@ -90,6 +90,17 @@ def _refuse_replacing_an_input(args):
                              "replace an input: name another file.")
 
 
+def _warn_if_not_trained_for(args, model, marks, X, bin_size):
+    """Say on stderr when the data are not what the model was fitted on (marks, width);
+    another number of columns is an error."""
+    import sys
+
+    said = _data.not_trained_for(model, marks, X.shape[1], bin_size, args.data)
+    if said:
+        print(f"skdeepchrome predict: warning: --model {args.model} predicts data it was not "
+              f"trained for: {'; '.join(said)}.", file=sys.stderr)
+
+
 def run(args):
     from .._files import atomic_path
     from ..model_files import load_model
@@ -104,8 +115,10 @@ def run(args):
     # Chunk by chunk: memory holds one chunk of genes, not the input; the CSV is still
     # written whole or not at all (a failure or a kill leaves no --out).
     with atomic_path(args.out) as tmp, open(tmp, "w", newline="") as handle:
-        for X, gene_ids in gene_chunks(args.data, args.epigenome, args.split,
-                                          marks=_data.marks_option(args)):
+        for X, gene_ids, marks, bin_size in gene_chunks(args.data, args.epigenome, args.split,
+                                                         marks=_data.marks_option(args)):
+            if n_genes == 0:
+                _warn_if_not_trained_for(args, model, marks, X, bin_size)
             frame = prediction_frame(model, X, gene_ids)
             frame.to_csv(handle, index=False, header=n_genes == 0)
             n_genes += len(frame)
