@@ -330,3 +330,12 @@ def test_deeptools_statistics_that_are_not_offered_are_refused(genome, tmp_path,
     assert main([*argv, "-b", "1050"]) == 2
     assert "--upstream 1050 is not a multiple of --bin-size 100" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["compare", "train"])
+def test_help_lists_every_classification_model_make_model_knows(command):
+    from skdeepchrome.baselines import model_names
+
+    text = " ".join(_help(command).split())
+    missing = [name for name in model_names(optional=True) if name not in text]
+    assert not missing, f"{command} --help does not name {missing}"

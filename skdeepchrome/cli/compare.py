@@ -49,8 +49,9 @@ def add_parser(subparsers):
     parser.add_argument("--models", default=None,
                         help="comma-separated models, any case (default: all of deepchrome "
                         "(the recommended make_model('deepchrome')), "
-                        "svm, random_forest, logistic, gradient_boosting; attentivechrome and "
-                        "deepchrome_paper (the paper's kernel in bins) on request; "
+                        "svm, random_forest, logistic, gradient_boosting; on request "
+                        "deepchrome_paper (the paper's kernel in bins), attentivechrome, "
+                        "shallowchrome, chromoformer, transferchrome, hmcrnn; "
                         "for regression ridge replaces logistic; aliases such as "
                         "cnn, rf, lr, gbm)")
     parser.add_argument("--task", choices=("classification", "regression", "differential"),

@@ -32,7 +32,8 @@ def add_parser(subparsers):
     parser.add_argument("--model", default="deepchrome",
                         help="model to fit: deepchrome (default: the recommended "
                         "make_model('deepchrome'), five networks averaged), deepchrome_paper, "
-                        "attentivechrome, or a baseline (svm, random_forest, "
+                        "attentivechrome, chromoformer, transferchrome, hmcrnn, "
+                        "shallowchrome, or a baseline (svm, random_forest, "
                         "logistic / ridge, gradient_boosting)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         default="classification",
