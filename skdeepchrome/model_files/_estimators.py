@@ -20,7 +20,6 @@ from ..estimators import (
     TorchHistoneEstimator,
 )
 from ..layout import HistoneMatrix
-from ..models import MemberAverage
 from ..preprocessing import HistoneBinner
 from ._checks import MAX_FEATURES, MAX_OUTPUTS, binner_bounds
 from ._values import NotStorable, decode, encode
@@ -295,9 +294,17 @@ def _rebuild_network(estimator, fitted, state_dict, arrays, device):
     # allocate nothing.
     module, module_params = estimator._module_class, estimator._module_params(n_outputs)
     members = estimator._n_members()
+    if members > 1:
+        ensemble = estimator._ensemble_module_class()
+        module_params = dict(estimator._ensemble_module_params(module_params),
+                             n_members=members)
+        module = ensemble
+        if hasattr(ensemble, "state_from_members"):
+            # A file written when the members were separate networks (MemberAverage's
+            # per-member weights): stacked as the batched module keeps them.
+            state = ensemble.state_from_members(state)
     with torch.device("meta"):
-        meta = (MemberAverage(module, n_members=members, **module_params) if members > 1
-                else module(**module_params))
+        meta = module(**module_params)
     expected = {key: (tuple(t.shape), t.dtype) for key, t in meta.state_dict().items()}
     given = {key: (tuple(t.shape), t.dtype) for key, t in state.items()}
     if expected != given:

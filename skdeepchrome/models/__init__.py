@@ -4,5 +4,7 @@ from ._attentivechrome import AttentiveChromeNet
 from ._deepchrome import DeepChromeNet
 from ._deepdiff import DeepDiffLoss, DeepDiffNet
 from ._ensemble import MemberAverage
+from ._members import DeepChromeEnsembleNet
 
-__all__ = ["AttentiveChromeNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet", "MemberAverage"]
+__all__ = ["AttentiveChromeNet", "DeepChromeEnsembleNet", "DeepChromeNet", "DeepDiffLoss",
+           "DeepDiffNet", "MemberAverage"]
