@@ -12,17 +12,26 @@ On a release-sized simulated epigenome (6,601 training and 6,600 test genes, 5 m
    time, each member's epochs and best epoch, test AUC;
 3. the recommended model on the real sample (``load_roadmap_sample``, E003 and E123,
    the given split: train on train, stop on valid, AUC on test), batched and sequential,
-   over ``--seeds``.
+   over ``--seeds``;
+4. early-stopping patience (``n_iter_no_change``) for the recommended model, on the
+   simulator family's tuning half (train / valid / test of 3,000 / 1,000 / 3,000 genes,
+   as ``bench_simulator_family.py``) and the real sample: members train independently
+   and stopping never changes a member's path up to its stop, so one fit with the
+   current patience (10) gives the model every smaller patience would have kept (each
+   member's weights at its best epoch before ``p`` epochs without improvement, which
+   the stopper snapshots anyway), its test AUC and the member-epochs it costs.
 
 Timings are wall-clock and, beside them, the process's CPU time, which other work on
 a shared machine disturbs less. Runs of the compared fits alternate.
 
     python benchmarks/bench_ensemble.py [--epochs 10] [--repeats 2] [--seeds 0,1,2]
+        [--patience 10,7,5,3] [--skip 1,2,3,4]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import statistics
 import time
@@ -34,7 +43,12 @@ from sklearn.metrics import roc_auc_score
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
 from skdeepchrome.baselines import RECOMMENDED_NETWORK, make_model
-from skdeepchrome.datasets import load_roadmap_sample, make_histone_dataset
+from skdeepchrome.datasets import (
+    SIMULATOR_FAMILY_TUNING,
+    load_roadmap_sample,
+    make_histone_dataset,
+)
+from skdeepchrome.estimators import _members
 from skdeepchrome.models import DeepChromeNet, MemberAverage
 
 
@@ -183,12 +197,134 @@ def real_sample(seeds):
               f"{np.mean(results['sequential']):10.4f}")
 
 
+class Snapshots:
+    """Every member's weights each time its stopper saw a new best epoch, in a fit."""
+
+    def __enter__(self):
+        self.slots, self.saved = [], {}
+        init, state_dict = _members._Slot.__init__, _members._Slot.state_dict
+        self._restore = init, state_dict
+        snapshots = self
+
+        def patched_init(slot, *args, **kwargs):
+            init(slot, *args, **kwargs)
+            snapshots.slots.append(slot)
+
+        def patched_state_dict(slot):
+            state = state_dict(slot)
+            snapshots.saved.setdefault(id(slot), {})[slot.history[-1, "epoch"]] = state
+            return state
+
+        _members._Slot.__init__ = patched_init
+        _members._Slot.state_dict = patched_state_dict
+        return self
+
+    def __exit__(self, *exc):
+        _members._Slot.__init__, _members._Slot.state_dict = self._restore
+
+    def under(self, patience, max_epochs):
+        """Per member: (epochs run, best epoch) with ``patience``, from the snapshots."""
+        kept = []
+        for slot in self.slots:
+            improved = sorted(self.saved.get(id(slot), {}))
+            ran = len(slot.history)
+            stop, best = min(ran, max_epochs), improved[-1] if improved else ran
+            last = 0
+            for epoch in range(1, ran + 1):
+                if epoch in improved:
+                    last = epoch
+                elif epoch - last == patience:
+                    stop, best = epoch, last
+                    break
+            kept.append((stop, best))
+        return kept
+
+
+def patience_outcomes(network, fit, X_test, y_test, patiences):
+    """Test AUC and member-epochs of ``network`` (patience 10) cut to each patience."""
+    with Snapshots() as snapshots:
+        fit(network)
+    module = network.module_
+    assert max(network.n_iter_no_change, 0) >= max(patiences)
+    outcomes = {}
+    Xt = torch.from_numpy(np.asarray(X_test, dtype=np.float32)).reshape(len(X_test), 5, -1)
+    for patience in patiences:
+        kept = snapshots.under(patience, network.max_epochs)
+        chosen = copy.deepcopy(module).eval()
+        for i, (slot, (_, best)) in enumerate(zip(snapshots.slots, kept)):
+            chosen.load_member_state(i, snapshots.saved[id(slot)][best])
+        with torch.inference_mode():
+            logits = chosen(Xt).numpy()
+        outcomes[patience] = (roc_auc_score(y_test, logits[:, 1] - logits[:, 0]),
+                              sum(stop for stop, _ in kept))
+    return outcomes
+
+
+def patience(patiences, seeds):
+    print(f"\n4. early-stopping patience of the recommended model (n_iter_no_change; now "
+          f"{DeepChromeClassifier(**RECOMMENDED_NETWORK).n_iter_no_change}): test ROC AUC "
+          "and member-epochs trained, one fit per row cut at each patience")
+    head = "".join(f"{f'p={p} AUC':>11}{'epochs':>7}" for p in patiences)
+    print(f"  {'data':<22}{'seed':>5}{head}")
+    table = {p: [] for p in patiences}
+
+    def row(name, seed, outcomes):
+        cells = "".join(f"{outcomes[p][0]:11.4f}{outcomes[p][1]:7d}" for p in patiences)
+        print(f"  {name:<22}{seed:5d}{cells}", flush=True)
+        for p in patiences:
+            table[p].append(outcomes[p])
+
+    for setting in SIMULATOR_FAMILY_TUNING:
+        seed = seeds[0]
+        parts = [make_histone_dataset(n_genes=n, cell_type=setting, random_state=seed + i)
+                 for i, n in enumerate((3000, 1000, 3000))]
+        pipeline = make_model("deepchrome", random_state=seed)
+        binner = pipeline[0].fit(parts[0].data)
+        X = [binner.transform(p.data) for p in parts]
+
+        def fit(network, X=X, parts=parts):
+            network.fit(X[0], parts[0].target, X_val=X[1], y_val=parts[1].target)
+
+        row(setting, seed, patience_outcomes(pipeline[-1], fit, X[2], parts[2].target,
+                                             patiences))
+    for epigenome in ("E003", "E123"):
+        sample = load_roadmap_sample(epigenome, window=(-5000, 5000))
+        parts = {s: (sample.data[sample.split == s], sample.target[sample.split == s])
+                 for s in ("train", "valid", "test")}
+        for seed in seeds:
+            pipeline = make_model("deepchrome", random_state=seed)
+            binner = pipeline[0].fit(parts["train"][0])
+
+            def fit(network, binner=binner, parts=parts):
+                network.fit(binner.transform(parts["train"][0]), parts["train"][1],
+                            X_val=binner.transform(parts["valid"][0]),
+                            y_val=parts["valid"][1])
+
+            row(f"real {epigenome}", seed, patience_outcomes(
+                pipeline[-1], fit, binner.transform(parts["test"][0]), parts["test"][1],
+                patiences))
+    n_family = len(SIMULATOR_FAMILY_TUNING)
+    for name, part in (("family mean", slice(0, n_family)), ("real mean", slice(n_family, None))):
+        cells = "".join(f"{np.mean([a for a, _ in table[p][part]]):11.4f}"
+                        f"{np.mean([e for _, e in table[p][part]]):7.1f}" for p in patiences)
+        print(f"  {name:<22}{'':5s}{cells}")
+    for p in patiences[1:]:
+        for name, part in (("family", slice(0, n_family)), ("real", slice(n_family, None))):
+            diff = np.array([a for a, _ in table[p][part]]) - np.array(
+                [a for a, _ in table[patiences[0]][part]])
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
+            print(f"  p={p} minus p={patiences[0]}, {name}: AUC {diff.mean():+.4f} "
+                  f"(se {se:.4f}, paired over {len(diff)} fits)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3")
+    parser.add_argument("--patience", default="10,7,5,3",
+                        help="patiences to compare, the current one first")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3,4")
     args = parser.parse_args()
     torch.set_num_threads(1)
     skip = set(args.skip.split(","))
@@ -204,8 +340,11 @@ def main():
         fixed_epochs(*data, args.epochs, args.repeats)
     if "2" not in skip:
         shipped(*data)
+    seeds = [int(s) for s in args.seeds.split(",")]
     if "3" not in skip:
-        real_sample([int(s) for s in args.seeds.split(",")])
+        real_sample(seeds)
+    if "4" not in skip:
+        patience([int(p) for p in args.patience.split(",")], seeds)
 
 
 if __name__ == "__main__":

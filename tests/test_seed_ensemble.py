@@ -269,3 +269,14 @@ def test_old_member_weights_are_stacked():
     with pytest.raises(ValueError, match="numbered"):
         DeepChromeEnsembleNet.state_from_members(
             {k.replace("members.1.", "members.2."): v for k, v in old.state_dict().items()})
+
+
+def test_many_members_round_trip(genes, tmp_path):
+    X, y = genes
+    # More members than the stacked module has weight arrays (eight).
+    model = DeepChromeClassifier(n_members=9, **dict(SMALL, max_epochs=1)).fit(X[:100],
+                                                                               y[:100])
+    save_model(model, tmp_path / "nine.skdc")
+    loaded = load_model(tmp_path / "nine.skdc")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.module_.n_members == 9

@@ -265,9 +265,18 @@ def _check_network_sizes(estimator, fitted, state):
                 raise ValueError(f"{name}'s {key}={value!r} needs more weights than the "
                                  f"{n_weights} stored")
     members = getattr(estimator, "n_members", 1)
-    if isinstance(members, int) and members > max(1, len(state)):
-        raise ValueError(f"{name} has n_members={members} but only {len(state)} stored "
-                         "weight arrays")
+    if isinstance(members, int) and members > 1:
+        stacked = (hasattr(estimator._ensemble_module_class(), "member_outputs")
+                   and not any(key.startswith("members.") for key in state))
+        if stacked:
+            # One array per weight, its first axis the members.
+            held = min((t.shape[0] for t in state.values() if t.ndim), default=0)
+            if members > max(1, held):
+                raise ValueError(f"{name} has n_members={members} but its stored weights "
+                                 f"hold {held} members")
+        elif members > max(1, len(state)):
+            raise ValueError(f"{name} has n_members={members} but only {len(state)} "
+                             "stored weight arrays")
 
 
 def _state(state_dict, arrays):
