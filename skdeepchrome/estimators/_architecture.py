@@ -16,7 +16,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..layout import REMC_N_BINS
-from ..models import DeepChromeNet
+from ..models import DeepChromeEnsembleNet, DeepChromeNet
 
 #: The paper's filter and pooling widths in base pairs (10 and 5 bins of 100 bp).
 KERNEL_BP = 1000
@@ -124,3 +124,10 @@ class DeepChromeArchitecture:
 
     def _n_members(self):
         return self.n_members
+
+    def _ensemble_module_class(self):
+        # Members in one batched pass: trained together, predicted together.
+        return DeepChromeEnsembleNet
+
+    def _ensemble_module_params(self, params):
+        return dict(params)

@@ -36,6 +36,7 @@ from skorch.helper import predefined_split
 from ..layout import REMC_MARKS, REMC_N_BINS, infer_bin_size, infer_marks, resolve_marks
 from ..models import MemberAverage
 from ._batches import TensorBatches
+from ._members import ELEMENTWISE, train_members
 from ._threads import thread_budget, torch_threads
 from ._validation_score import ScoreThenLoss, ValidationScore, check_metric, resolve_metric
 
@@ -423,8 +424,8 @@ class TorchHistoneEstimator(BaseEstimator):
         module, params = self._module_class, self._module_params(n_outputs)
         members = self._n_members() if members is None else members
         if members > 1:
-            module, params = MemberAverage, dict(params, member_class=module,
-                                                 n_members=members)
+            module, params = self._ensemble_module_class(), dict(
+                self._ensemble_module_params(params), n_members=members)
         return self._net_class(
             module=module,
             **{f"module__{k}": v for k, v in params.items()},
@@ -449,6 +450,25 @@ class TorchHistoneEstimator(BaseEstimator):
     def _net_params(self, n_outputs):
         return {}
 
+    def _ensemble_module_class(self):
+        """The module of an ensemble of ``_module_class`` networks: one whose members
+        run in one batched pass where the architecture has one, else their average."""
+        return MemberAverage
+
+    def _ensemble_module_params(self, params):
+        """``_ensemble_module_class``'s parameters (besides ``n_members``) for members
+        of ``params``."""
+        return dict(params, member_class=self._module_class)
+
+    def _trains_members_together(self):
+        """Whether a fresh ensemble trains as one batched module (see
+        ``_members.train_members``): its module has a member axis, the optimiser updates
+        each weight from its own gradient, and no user callback expects a net per
+        member. Otherwise each member trains as a network of its own."""
+        return (hasattr(self._ensemble_module_class(), "member_outputs")
+                and isinstance(self.optimizer, str) and self.optimizer in ELEMENTWISE
+                and not self.callbacks)
+
     def _fit_network(self, X, y, sample_weight, *, n_outputs, stratify, validation=None,
                      partial=False):
         """Train on validated 2-D ``X``, encoded ``y`` and weights; sets ``net_``.
@@ -470,6 +490,8 @@ class TorchHistoneEstimator(BaseEstimator):
         warm = hasattr(self, "net_") and (partial or self.warm_start)
         train = dict(n_outputs=n_outputs, stratify=stratify, validation=validation,
                      partial=partial, device=device)
+        if not warm and not partial and len(seeds) > 1 and self._trains_members_together():
+            return self._fit_members(X, y, sample_weight, seeds=seeds, **train)
         if warm:
             trained = [self._train_net(X, y, sample_weight, seed=seeds[0], net=self.net_,
                                        **train)]
@@ -491,6 +513,61 @@ class TorchHistoneEstimator(BaseEstimator):
         self.n_epochs_ = int(epochs[0]) if single else epochs
         self.best_epoch_ = int(best[0]) if single else best
         self.early_stopping_metric_ = trained[0][2]
+        return self
+
+    def _fit_members(self, X, y, sample_weight, *, seeds, n_outputs, stratify, validation,
+                     device, partial):
+        """A fresh ensemble's fit, its members trained together (see ``_members``)."""
+        del partial
+        Xt = self._as_tensor(X)
+        yt = torch.as_tensor(y)
+        wt = torch.as_tensor(sample_weight, dtype=torch.float32)
+        splits = [None if validation is not None else self._split(X, y, seed, stratify)
+                  for seed in seeds]
+        if validation is not None:
+            X_val, y_val, w_val = validation
+            validation = (self._as_tensor(X_val), torch.as_tensor(y_val),
+                          torch.as_tensor(w_val, dtype=torch.float32))
+        params = self._module_params(n_outputs)
+        ensemble_params = self._ensemble_module_params(params)
+        ensemble_class = self._ensemble_module_class()
+
+        def make_module(n):
+            # Building draws (then discards) initial weights: the caller's stream stays.
+            with torch.random.fork_rng(devices=[]):
+                return ensemble_class(n_members=n, **ensemble_params)
+
+        optimizer = self._optimizer_class()
+        arguments = {key[len("optimizer__"):]: value
+                     for key, value in self._optimizer_arguments(optimizer).items()}
+        if optimizer in (torch.optim.Adam, torch.optim.AdamW) and not (
+                {"fused", "foreach", "differentiable"} & set(arguments)):
+            # One fused kernel over the stacked weights; the same arithmetic.
+            arguments["fused"] = True
+        criterion = self._criterion(**{key[len("criterion__"):]: value for key, value
+                                       in self._criterion_arguments().items()})
+        stopping = None
+        if self.early_stopping:
+            def stopping(y_val, w_val):
+                return self._stopping_callbacks(y_val, w_val, n_outputs)
+        with torch_threads(self.torch_threads_):
+            module, histories, best, monitored, history = train_members(
+                self, Xt, yt, wt, seeds=seeds, n_outputs=n_outputs, splits=splits,
+                validation=validation, device=device, stopping=stopping,
+                make_module=make_module, criterion=criterion.to(device),
+                optimizer_factory=lambda p: optimizer(p, lr=self.lr, **arguments))
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            net = self._make_net(n_outputs, device, None, [], members=len(seeds))
+            net.initialize()
+        net.module_.load_state_dict(module.state_dict())
+        net.history = history
+        self._shed_training_state(net, keep_optimizer=self.warm_start)
+        net.module_.eval()
+        self.net_ = net
+        self.n_epochs_ = np.array([len(h) for h in histories])
+        self.best_epoch_ = np.array(best)
+        has_valid = validation is not None or splits[0] is not None
+        self.early_stopping_metric_ = monitored if has_valid else None
         return self
 
     def _n_members(self):
@@ -569,8 +646,11 @@ class TorchHistoneEstimator(BaseEstimator):
             torch.manual_seed(seed)
             net = self._make_net(n_outputs, device, None, [], members=len(nets))
             net.initialize()
-        for member, trained in zip(net.module_.members, nets):
-            member.load_state_dict(trained.module_.state_dict())
+        if hasattr(net.module_, "load_members"):
+            net.module_.load_members([trained.module_ for trained in nets])
+        else:
+            for member, trained in zip(net.module_.members, nets):
+                member.load_state_dict(trained.module_.state_dict())
         # The first member's epochs stand for the ensemble's history.
         net.history = nets[0].history
         return net

@@ -65,12 +65,16 @@ class DeepChromeClassifier(DeepChromeArchitecture, TorchHistoneClassifier):
         Dropout probability after each hidden layer (the paper has none; the recommended
         pipeline, ``make_model("deepchrome")``, uses 0.5).
     n_members : int, default=1
-        Networks trained apart, each from its own seed (initial weights, shuffling,
-        validation split and early-stopping epoch), whose logits are averaged: a seed
-        ensemble in one module (:class:`~skdeepchrome.models.MemberAverage`), saved,
-        loaded and interpreted like one network, ``n_members`` times as slow to train.
-        On small training sets it removes much of the variance one network keeps from
-        its seed and stopping epoch (the recommended pipeline uses 5).
+        Networks trained as if apart, each from its own seed (initial weights,
+        shuffling, dropout, validation split and early-stopping epoch: a member that
+        stops is restored to its best epoch and frozen while the others train on),
+        whose logits are averaged: a seed ensemble in one batched module
+        (:class:`~skdeepchrome.models.DeepChromeEnsembleNet`) whose members take one
+        pass and one optimiser step together, saved, loaded and interpreted like one
+        network. Each member still costs a network's arithmetic. On small training sets
+        it removes much of the variance one network keeps from its seed and stopping
+        epoch (the recommended pipeline uses 5). With ``callbacks`` or an optimizer
+        class of your own, each member trains as a net of its own, one after another.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, ``{label: weight}``, or ``"balanced"``
         (``n_genes / (n_classes * count)``, from the training labels); multiplies

@@ -80,8 +80,11 @@ marks_ : tuple of str
         Epochs run, over every ``fit`` / ``partial_fit`` call; one per member for a
         freshly fitted ensemble (``n_members > 1``).
     best_epoch_ : int or ndarray of shape (n_members,)
-        Epoch whose weights were kept (1-based); one per member for an ensemble, whose
-        ``history_`` is its first member's.
+        Epoch whose weights were kept (1-based); one per member for an ensemble. An
+        ensemble's ``history_`` has one row per epoch with the means over the members
+        still training (``train_loss``, ``valid_loss``, the criterion's score), their
+        count (``members_training``) and each member's values (``member_train_loss``,
+        ``member_valid_loss``, ...: ``None`` once a member has stopped).
     early_stopping_metric_ : {"loss", "roc_auc", "r2"} or None
         The criterion the last ``fit`` monitored (``None``: no validation set, or
         ``early_stopping=False``, or ``partial_fit``).

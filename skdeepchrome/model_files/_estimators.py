@@ -23,7 +23,6 @@ from ..estimators import (
     TransferChromeClassifier,
 )
 from ..layout import HistoneMatrix
-from ..models import MemberAverage
 from ..preprocessing import HistoneBinner
 from ._checks import MAX_FEATURES, MAX_OUTPUTS, binner_bounds
 from ._values import NotStorable, decode, encode
@@ -271,9 +270,18 @@ def _check_network_sizes(estimator, fitted, state):
                 raise ValueError(f"{name}'s {key}={value!r} needs more weights than the "
                                  f"{n_weights} stored")
     members = getattr(estimator, "n_members", 1)
-    if isinstance(members, int) and members > max(1, len(state)):
-        raise ValueError(f"{name} has n_members={members} but only {len(state)} stored "
-                         "weight arrays")
+    if isinstance(members, int) and members > 1:
+        stacked = (hasattr(estimator._ensemble_module_class(), "member_outputs")
+                   and not any(key.startswith("members.") for key in state))
+        if stacked:
+            # One array per weight, its first axis the members.
+            held = min((t.shape[0] for t in state.values() if t.ndim), default=0)
+            if members > max(1, held):
+                raise ValueError(f"{name} has n_members={members} but its stored weights "
+                                 f"hold {held} members")
+        elif members > max(1, len(state)):
+            raise ValueError(f"{name} has n_members={members} but only {len(state)} "
+                             "stored weight arrays")
 
 
 def _state(state_dict, arrays):
@@ -300,9 +308,17 @@ def _rebuild_network(estimator, fitted, state_dict, arrays, device):
     # allocate nothing.
     module, module_params = estimator._module_class, estimator._module_params(n_outputs)
     members = estimator._n_members()
+    if members > 1:
+        ensemble = estimator._ensemble_module_class()
+        module_params = dict(estimator._ensemble_module_params(module_params),
+                             n_members=members)
+        module = ensemble
+        if hasattr(ensemble, "state_from_members"):
+            # A file written when the members were separate networks (MemberAverage's
+            # per-member weights): stacked as the batched module keeps them.
+            state = ensemble.state_from_members(state)
     with torch.device("meta"):
-        meta = (MemberAverage(module, n_members=members, **module_params) if members > 1
-                else module(**module_params))
+        meta = module(**module_params)
     expected = {key: (tuple(t.shape), t.dtype) for key, t in meta.state_dict().items()}
     given = {key: (tuple(t.shape), t.dtype) for key, t in state.items()}
     if expected != given:

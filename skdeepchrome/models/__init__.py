@@ -6,7 +6,8 @@ from ._deepchrome import DeepChromeNet
 from ._deepdiff import DeepDiffLoss, DeepDiffNet
 from ._ensemble import MemberAverage
 from ._hmcrnn import HMCRNNNet
+from ._members import DeepChromeEnsembleNet
 from ._transferchrome import TransferChromeNet
 
-__all__ = ["AttentiveChromeNet", "ChromoformerNet", "DeepChromeNet", "DeepDiffLoss", "DeepDiffNet",
-           "HMCRNNNet", "MemberAverage", "TransferChromeNet"]
+__all__ = ["AttentiveChromeNet", "ChromoformerNet", "DeepChromeEnsembleNet", "DeepChromeNet",
+           "DeepDiffLoss", "DeepDiffNet", "HMCRNNNet", "MemberAverage", "TransferChromeNet"]
