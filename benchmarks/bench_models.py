@@ -24,6 +24,8 @@ The closing verdict names, per model, on how many datasets it scored above the
 reference and on how many significantly so (p < 0.05), and the reverse; one split of 200
 test genes moves an AUC by about 0.02, so single differences below that are noise.
 
+::
+
     python benchmarks/bench_models.py                          # defaults below
     python benchmarks/bench_models.py --resolutions 100,500,1000,2000 --cv 5 \\
         --settings deep_clean,shallow_noisy --sizes 3000,1000,3000
