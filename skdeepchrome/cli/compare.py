@@ -16,6 +16,7 @@ from . import _data
 from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
+from ._progress import PROGRESS_HELP, shows_progress
 from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
@@ -81,9 +82,9 @@ def add_parser(subparsers):
                         "a file of a report's name it did not write is refused")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--progress", action="store_true",
-                        help="draw the progress bar even when stderr is not a terminal")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (bar or lines), no table")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run recorded in --out (each finished epigenome or "
                         "fold is recorded in OUT/.skdeepchrome-run/ as it ends): the data, "
@@ -174,13 +175,13 @@ def run(args):
 
     task = args.task
     regression = task == "regression"
-    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    progress = shows_progress(args)
     models = checked["models"]
     # The CNN is tested against the others; without it, the first model named is.
     reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
     common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=1 if show_bar else 0, task=task, resume=args.resume,
+                  verbose=1 if progress else 0, task=task, resume=args.resume,
                   keep_going=args.keep_going)
     # The record of finished units lives in the report folder, out of the staged report,
     # so that an interrupted run keeps it (see skdeepchrome.compare._records).
