@@ -24,7 +24,7 @@ import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
 from skdeepchrome import DeepChromeClassifier, HistoneBinner
-from skdeepchrome.cli import build_parser
+from skdeepchrome.cli import build_parser, main
 from skdeepchrome.estimators import expected_failed_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +156,19 @@ def test_every_documented_command_parses_and_passes_its_option_checks(item):
         check(args)
 
 
+def test_the_main_job_help_says_how_long_it_takes(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    recorded = (ROOT / "docs" / "benchmarks" / "bench_compare.txt").read_text()
+    minutes = re.search(r"`skdeepchrome compare --n-jobs 2` \(defaults\): (\d+) s wall",
+                        recorded)
+    assert minutes, "docs/benchmarks/bench_compare.txt holds no recorded run"
+    stated = f"about {round(int(minutes[1]) / 60)} minutes"
+    assert stated in text and "bench_compare" in text
+    assert stated in " ".join(README.read_text().split())
+
+
 def _run_shell(argv, cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     if shutil.which("skdeepchrome") is None:
@@ -238,3 +251,21 @@ def test_the_pandas_output_path_raises_no_warning(scaler, network, tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 
+
+BENCHMARKS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+
+
+@pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.stem)
+def test_every_benchmark_page_is_recorded(script):
+    # The Benchmarks page shows docs/benchmarks/<name>.txt: a record, with its command line.
+    record = ROOT / "docs" / "benchmarks" / f"{script.stem}.txt"
+    text = record.read_text()
+    assert text.startswith(f"$ python benchmarks/{script.name}") or text.startswith(
+        f"$ python -u benchmarks/{script.name}"), text[:200]
+    assert "Not recorded yet" not in text
+    assert len(text.splitlines()) > 2, text
+
+
+def test_the_machine_of_the_benchmarks_is_recorded():
+    text = (ROOT / "docs" / "benchmarks" / "machine.txt").read_text()
+    assert text.startswith("recorded ") and "cpu " in text and "Not recorded yet" not in text

@@ -38,7 +38,12 @@ def add_parser(subparsers):
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
             "cross-validation. --task regression predicts the data's continuous "
-            "expression (log1p) instead of high/low."
+            "expression (log1p) instead of high/low. How long: the default run (three "
+            "simulated epigenomes, then the real sample) took about 50 minutes on a 2-core "
+            "machine busy with other jobs (load average about 14; benchmarks/bench_compare.py, "
+            "recorded in docs/benchmarks/bench_compare.txt), less on an idle or larger one. "
+            "Progress is shown as it goes: a bar on a terminal, timestamped lines with the "
+            "time left when sent to a file or a log (--quiet for none)."
         ),
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
