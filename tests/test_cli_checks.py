@@ -265,11 +265,15 @@ def test_progress_moves_per_fit(monkeypatch):
     assert len(result.table) == 2 * 2 * 3
 
 
-def test_no_progress_bar_unless_stderr_is_a_terminal_or_asked(tmp_path, captured):
+def test_progress_by_default_even_off_a_terminal_quiet_silences_it(tmp_path, captured, capsys):
+    # Off a terminal (as here) progress is timestamped lines (tests/test_progress.py): a job
+    # sent to a file is not silent. --progress, once needed for that, is the default now.
     argv = ["compare", "--split-sizes", "60,30,30", "--models", "lr", "--out", str(tmp_path / "o")]
     assert main(argv) == 130
+    assert main([*argv, "--quiet"]) == 130
     assert main([*argv, "--progress"]) == 130
-    assert [call["verbose"] for call in captured] == [0, 1]
+    assert [call["verbose"] for call in captured] == [1, 0, 1]
+    assert capsys.readouterr().err.count("--progress is the default now") == 1
 
 
 @pytest.mark.slow

@@ -10,13 +10,13 @@ module level, so ``--help`` stays fast.
 
 from __future__ import annotations
 
-import sys
 import time
 from functools import partial
 
 from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import comma_names
+from ._progress import shows_progress
 from ._report import print_summary, provenance, run_heading, save_report
 
 DEFAULT_PAIR = "E123,E003"
@@ -108,11 +108,11 @@ def run(args, checked):
     X, lfc, cell_expression, posterior, text = _inputs(args, checked)
     models = checked["models"]
     reference = "deepdiff" if models is None or "deepdiff" in models else models[0]
-    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    progress = shows_progress(args)
     result = compare_models(X, lfc, models=models, cv=args.cv or DEFAULT_CV,
                             n_jobs=args.n_jobs, random_state=args.seed, posterior=posterior,
                             features=args.features, reference=reference,
-                            scheduler=args.scheduler, verbose=1 if show_bar else 0,
+                            scheduler=args.scheduler, verbose=1 if progress else 0,
                             task="differential", cell_expression=cell_expression)
     result.info["run"] = provenance(args, text)
     written = save_report(args.out, partial(result.save, plots=not args.no_plots))

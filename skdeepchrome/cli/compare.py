@@ -17,6 +17,7 @@ from . import _differential as differential
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
 from ._options import add_n_jobs, add_renamed
+from ._progress import PROGRESS_HELP, shows_progress
 from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
 
 #: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
@@ -40,7 +41,12 @@ def add_parser(subparsers):
             "With --data: an epigenome folder (train/valid/test CSVs) or a root of them runs "
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
             "cross-validation. --task regression predicts the data's continuous "
-            "expression (log1p) instead of high/low."
+            "expression (log1p) instead of high/low. How long: the default run (three "
+            "simulated epigenomes, then the real sample) took about 50 minutes on a 2-core "
+            "machine busy with other jobs (load average about 14; benchmarks/bench_compare.py, "
+            "recorded in docs/benchmarks/bench_compare.txt), less on an idle or larger one. "
+            "Progress is shown as it goes: a bar on a terminal, timestamped lines with the "
+            "time left when sent to a file or a log (--quiet for none)."
         ),
     )
     parser.add_argument("--data", type=Path, help="epigenome folder, root of epigenome folders, "
@@ -86,9 +92,9 @@ def add_parser(subparsers):
                         "a file of a report's name it did not write is refused")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--progress", action="store_true",
-                        help="draw the progress bar even when stderr is not a terminal")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (bar or lines), no table")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run recorded in --out (each finished epigenome or "
                         "fold is recorded in OUT/.skdeepchrome-run/ as it ends): the data, "
@@ -180,13 +186,13 @@ def run(args):
 
     task = args.task
     regression = task == "regression"
-    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    progress = shows_progress(args)
     models = checked["models"]
     # The CNN is tested against the others; without it, the first model named is.
     reference = "deepchrome" if models is None or "deepchrome" in models else models[0]
     common = dict(models=models, reference=reference, tune=args.tune, n_jobs=args.n_jobs,
                   random_state=args.seed, features=args.features, scheduler=args.scheduler,
-                  verbose=1 if show_bar else 0, task=task, resume=args.resume,
+                  verbose=1 if progress else 0, task=task, resume=args.resume,
                   keep_going=args.keep_going)
     # The record of finished units lives in the report folder, out of the staged report,
     # so that an interrupted run keeps it (see skdeepchrome.compare._records).

@@ -44,7 +44,10 @@ def add_parser(subparsers):
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="networks: upper bound on training epochs (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print nothing on success: no progress (by default a bar on a "
+                        "terminal, timestamped lines with each network's epochs and an "
+                        "estimate of the time left in a file or a log)")
     parser.set_defaults(func=run)
     return parser
 
@@ -74,16 +77,23 @@ def run(args):
                        task=args.task, bin_size=loaded.get("bin_size"))
     if args.max_epochs is not None and network:
         model.set_params(model__max_epochs=args.max_epochs)
-    if "train" in loaded:
-        train, valid = loaded.train, loaded.valid
-        fit_with_validation(model, train.data, _data.target(train, args.task, args.data),
-                            valid.data, _data.target(valid, args.task, args.data))
-        genes = f"{len(train.data)} training genes"
-        if network:
-            genes += f", {len(valid.data)} validation genes"
-    else:
-        model.fit(loaded.data, _data.target(loaded, args.task, args.data))
-        genes = f"{len(loaded.data)} genes"
+    callbacks = model[-1].callbacks if network else None
+    with _progress(model, args, network) as progress:
+        if "train" in loaded:
+            train, valid = loaded.train, loaded.valid
+            fit_with_validation(model, train.data, _data.target(train, args.task, args.data),
+                                valid.data, _data.target(valid, args.task, args.data))
+            genes = f"{len(train.data)} training genes"
+            if network:
+                genes += f", {len(valid.data)} validation genes"
+        else:
+            model.fit(loaded.data, _data.target(loaded, args.task, args.data))
+            genes = f"{len(loaded.data)} genes"
+        if not network:
+            progress.update()
+    if network:
+        # The reporter served the fit; the saved model carries the callbacks it was made with.
+        model.set_params(model__callbacks=callbacks)
     try:
         save_model(model, args.out)
     except TypeError as exc:
@@ -92,6 +102,22 @@ def run(args):
         epochs = _epochs(model[-1]) if network else ""
         print(f"{args.out}: {args.model} ({args.task}) fitted on {genes}{epochs}")
     return 0
+
+
+def _progress(model, args, network):
+    """The fit's reporter: the networks of an ensemble (with their epochs), or the one fit."""
+    from .._progress import Progress
+
+    if not network:
+        return Progress(1, f"fitting {args.model}", unit="fit", enabled=not args.quiet)
+    from ._fit_progress import FitProgress
+
+    final = model[-1]
+    members = getattr(final, "n_members", None) or 1
+    progress = Progress(members, f"training {args.model}", unit="network",
+                        enabled=not args.quiet)
+    model.set_params(model__callbacks=[*(final.callbacks or []), FitProgress(progress)])
+    return progress
 
 
 def _epochs(network):

@@ -6,7 +6,6 @@ are loaded (and every involved epigenome checked) before the first model trains.
 
 from __future__ import annotations
 
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -15,6 +14,7 @@ from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
 from ._options import add_n_jobs, add_renamed
+from ._progress import PROGRESS_HELP, shows_progress
 from ._report import check_report_folder, print_summary, provenance, save_report, wide_table
 
 SIMULATED = "simulated"
@@ -83,9 +83,9 @@ def add_parser(subparsers):
                         help="report folder (default ./skdeepchrome-transfer)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG pictures")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--progress", action="store_true",
-                        help="draw the progress bar even when stderr is not a terminal")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    parser.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (bar or lines), no table")
     parser.add_argument("--window", default=None, metavar="START,END",
                         help="with --data roadmap-sample: bp around the TSS to keep (default "
                         "-5000,5000)")
@@ -153,12 +153,12 @@ def run(args):
     from ..compare import transfer_protocol
 
     models = checked["models"]
-    show_bar = not args.quiet and (args.progress or sys.stderr.isatty())
+    progress = shows_progress(args)
     result = transfer_protocol(
         epigenomes, list(checked["sources"]), list(checked["targets"]), models,
         fine_tune=args.fine_tune, normalize=args.normalize, within=not args.no_within,
         random_state=args.seed, features=args.features, n_jobs=args.n_jobs,
-        scheduler=args.scheduler, verbose=1 if show_bar else 0)
+        scheduler=args.scheduler, verbose=1 if progress else 0)
     result.info["run"] = provenance(args, _described(args, checked))
     written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:

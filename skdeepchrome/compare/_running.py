@@ -26,8 +26,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from joblib import Parallel, parallel_config
-from tqdm.auto import tqdm
 
+from .._progress import Progress
 from ..exceptions import RunInterrupted, UnitFailedError
 from ._records import UnitFailure, UnitResult
 
@@ -236,8 +236,7 @@ def run_units(units, collect, *, record=None, keep_going=False, n_jobs=None, sch
 
     try:
         with execution(scheduler) if scheduler is not None else nullcontext():
-            with tqdm(total=len(tasks), desc=desc, disable=not verbose, leave=False,
-                      unit="fit", smoothing=0) as bar:
+            with Progress(len(tasks), desc, unit="fit", enabled=verbose) as bar:
                 for index, ok, value, raised in _outcomes(list(tasks.items()), n_jobs,
                                                           scheduler):
                     unit, position, label = owner[index]
@@ -329,8 +328,7 @@ def run_tasks(tasks, *, n_jobs=None, scheduler=None, verbose=1, desc="fits"):
     results, caught = [], {}
     with execution(scheduler) if scheduler is not None else nullcontext():
         parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-        with tqdm(total=len(tasks), desc=desc, disable=not verbose, leave=False,
-                  unit="fit", smoothing=0) as bar:
+        with Progress(len(tasks), desc, unit="fit", enabled=verbose) as bar:
             for result, raised in parallel(tasks):
                 results.append(result)
                 for category, message in raised:

@@ -230,7 +230,8 @@ class TorchHistoneEstimator(BaseEstimator):
         )
 
     def _as_tensor(self, X):
-        return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).reshape(
+        # Writable too: pandas output hands over read-only views, which torch warns about.
+        return torch.from_numpy(np.require(X, np.float32, ["C", "W"])).reshape(
             len(X), len(self.marks_), self.n_bins_
         )
 

@@ -1,11 +1,10 @@
-"""Running per-file, per-chromosome tasks with joblib behind a tqdm progress bar."""
+"""Running per-file, per-chromosome tasks with joblib, reporting their progress."""
 
 from __future__ import annotations
 
-import sys
-
 from joblib import Parallel, delayed
-from tqdm.auto import tqdm
+
+from .._progress import Progress
 
 
 def run_tasks(function, tasks, *, n_jobs=None, progress=True, desc="windows"):
@@ -21,7 +20,8 @@ def run_tasks(function, tasks, *, n_jobs=None, progress=True, desc="windows"):
         joblib's meaning: ``None`` is one job unless a ``joblib.parallel_config``
         context says otherwise, ``-1`` all cores.
     progress : bool, default=True
-        Show a tqdm progress bar on stderr.
+        Report progress on stderr: a tqdm bar on a terminal, timestamped lines with
+        done/total and an estimate of the time left elsewhere (a file, a log).
     desc : str
         The progress bar's label.
 
@@ -33,8 +33,7 @@ def run_tasks(function, tasks, *, n_jobs=None, progress=True, desc="windows"):
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(function)(*task) for task in tasks
     )
-    with tqdm(total=len(tasks), desc=desc, unit="task", disable=not progress,
-              file=sys.stderr, leave=False) as bar:
+    with Progress(len(tasks), desc, unit="task", enabled=progress) as bar:
         collected = []
         for result in results:
             collected.append(result)

@@ -2,7 +2,7 @@
 
 Functions draw on a matplotlib ``Axes`` when given one and otherwise return a new
 ``matplotlib.figure.Figure`` (no pyplot state, so they work on headless machines).
-matplotlib is the ``plot`` extra: ``pip install "skdeepchrome[plot]"``.
+matplotlib is the ``plot`` extra: ``pip install -e ".[plot]"`` in a clone.
 """
 
 from ._attention import plot_attention

@@ -14,8 +14,9 @@ def require_matplotlib():
         import matplotlib  # noqa: F401
     except ImportError as exc:
         raise ImportError(
-            'Pictures need matplotlib: pip install "skdeepchrome[plot]" (or ask for no '
-            "pictures, e.g. --no-plots)."
+            'Pictures need matplotlib, the "plot" extra: pip install -e ".[plot]" in the '
+            "skdeepchrome clone (or pip install matplotlib), or ask for no pictures, e.g. "
+            "--no-plots."
         ) from exc
 
 
@@ -31,7 +32,9 @@ def figure_and_axes(ax=None, figsize=(6, 4), **subplots):
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError('Plotting needs matplotlib: pip install "skdeepchrome[plot]"') from exc
+        raise ImportError('Plotting needs matplotlib, the "plot" extra: pip install -e '
+                          '".[plot]" in the skdeepchrome clone (or pip install matplotlib)'
+                          ) from exc
     if ax is not None:
         return ax.figure, ax
     fig = Figure(figsize=figsize, layout="constrained")
