@@ -290,8 +290,9 @@ def execution(scheduler):
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "Running on a Dask cluster needs dask.distributed: "
-            'pip install "skdeepchrome[distributed]"'
+            "Running on a Dask cluster needs dask.distributed, the \"distributed\" extra: "
+            'pip install -e ".[distributed]" in the skdeepchrome clone (or pip install '
+            '"dask[distributed]")'
         ) from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:

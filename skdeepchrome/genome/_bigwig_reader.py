@@ -25,7 +25,8 @@ def import_pybigwig():
         import pyBigWig
     except ImportError as exc:
         raise ImportError(
-            'Reading bigWig files needs pyBigWig: pip install "skdeepchrome[genomics]"'
+            'Reading bigWig files needs pyBigWig, the "genomics" extra: pip install -e '
+            '".[genomics]" in the skdeepchrome clone (or pip install pyBigWig)'
         ) from exc
     return pyBigWig
 

@@ -44,7 +44,8 @@ def import_pysam():
         import pysam
     except ImportError as exc:
         raise ImportError(
-            'Reading BAM files needs pysam: pip install "skdeepchrome[genomics]"'
+            'Reading BAM files needs pysam, the "genomics" extra: pip install -e '
+            '".[genomics]" in the skdeepchrome clone (or pip install pysam)'
         ) from exc
     return pysam
 

@@ -115,8 +115,8 @@ def _skops_io(purpose):
         import skops.io
     except ImportError:
         raise SkopsMissing(
-            f"{purpose} needs skops: pip install 'skdeepchrome[skops]' (or pip install "
-            "skops)."
+            f"{purpose} needs skops, the \"skops\" extra: pip install -e '.[skops]' in the "
+            "skdeepchrome clone (or pip install skops)."
         ) from None
     return skops.io
 
