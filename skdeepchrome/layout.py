@@ -176,6 +176,32 @@ def infer_bin_size(X):
     return getattr(X, "bin_size", None)
 
 
+def declared_bin_size(X, bin_size, owner="bin_size"):
+    """The bin width to use for ``X``: ``bin_size`` if given, else the width ``X`` carries.
+
+    Both given and different is an error (data re-binned elsewhere, or a wrong
+    ``bin_size``); ``None`` when neither says.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = HistoneMatrix(np.zeros((1, 4)), ["A", "B"], 2, bin_size=250)
+    >>> declared_bin_size(X, None), declared_bin_size(np.zeros((1, 4)), 100)
+    (250.0, 100.0)
+    >>> declared_bin_size(X, 100)
+    Traceback (most recent call last):
+    ...
+    ValueError: bin_size=100 but X carries bins of 250 bp; leave bin_size=None ...
+    """
+    carried = infer_bin_size(X)
+    if bin_size is not None and carried is not None and float(carried) != float(bin_size):
+        raise ValueError(
+            f"{owner}={bin_size:g} but X carries bins of {carried:g} bp; leave bin_size=None "
+            "to use the input's own width, or re-extract at the width you mean.")
+    width = bin_size if bin_size is not None else carried
+    return None if width is None else float(width)
+
+
 def infer_marks(X):
     """Mark names carried by ``X`` itself, or ``None`` when it carries none.
 

@@ -13,9 +13,9 @@ from ..layout import (
     REMC_BIN_SIZE,
     REMC_MARKS,
     HistoneMatrix,
+    declared_bin_size,
     feature_names,
     flatten_declared_marks,
-    infer_bin_size,
     resolve_marks,
 )
 
@@ -178,18 +178,11 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         self : HistoneBinner
         """
         self._validate_params()
-        carried = infer_bin_size(X)
-        if self.bin_size is not None and carried is not None and carried != self.bin_size:
-            raise ValueError(
-                f"bin_size={self.bin_size:g} but X carries bins of {carried:g} bp; leave "
-                "bin_size=None to use the input's own width, or re-extract at the width "
-                "you mean."
-            )
+        width = declared_bin_size(X, self.bin_size)
         X = self._check_input(X, reset=True)
         self.marks_ = resolve_marks(self.marks, X.shape[1])
         self.n_positions_ = X.shape[1] // len(self.marks_)
-        width = self.bin_size or carried
-        self.bin_size_in_ = None if width is None else float(width)
+        self.bin_size_in_ = width
         self._select_idx = self._resolve_select()
         self.selected_marks_ = tuple(self.marks_[i] for i in self._select_idx)
         self._crop = self._resolve_window()

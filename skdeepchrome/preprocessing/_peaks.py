@@ -11,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..layout import (
     REMC_MARKS,
+    declared_bin_size,
     flatten_declared_marks,
-    infer_bin_size,
     infer_marks,
     resolve_marks,
 )
@@ -133,11 +133,7 @@ class PeakFeatures(TransformerMixin, BaseEstimator):
         self : PeakFeatures
         """
         self._validate_params()
-        carried = infer_bin_size(X)
-        if self.bin_size is not None and carried is not None and carried != self.bin_size:
-            raise ValueError(
-                f"bin_size={self.bin_size:g} but X carries bins of {carried:g} bp; leave "
-                "bin_size=None to use the input's own width.")
+        width = declared_bin_size(X, self.bin_size)
         marks = self.marks
         if marks is None:
             marks = infer_marks(X) or REMC_MARKS
@@ -145,8 +141,7 @@ class PeakFeatures(TransformerMixin, BaseEstimator):
                           dtype=[np.float64, np.float32], ensure_all_finite=True)
         self.marks_ = resolve_marks(marks, X.shape[1])
         self.n_bins_ = X.shape[1] // len(self.marks_)
-        width = self.bin_size or carried
-        self.bin_size_ = float(width) if width is not None else 2.0 * self.flank / self.n_bins_
+        self.bin_size_ = width if width is not None else 2.0 * self.flank / self.n_bins_
         self.bin_centres_ = (np.arange(self.n_bins_) + 0.5 - self.n_bins_ / 2) * self.bin_size_
         distance = np.abs(self.bin_centres_)
         near = np.flatnonzero(distance <= self.tss_window)
