@@ -171,6 +171,9 @@ def infer_bin_size(X):
     >>> infer_bin_size(np.zeros((1, 4))) is None
     True
     """
+    attrs = getattr(X, "attrs", None)  # a DataFrame of HistoneBinner's pandas output
+    if isinstance(attrs, dict) and attrs.get("bin_size") is not None:
+        return float(attrs["bin_size"]) if infer_marks(X) is not None else None
     if getattr(X, "marks", None) is None or getattr(X, "n_bins", None) is None:
         return None
     return getattr(X, "bin_size", None)

@@ -49,6 +49,17 @@ def test_the_binner_knows_the_width_after_re_binning(e003):
     assert (network.kernel_size_, network.pool_size_) == (2, 1)  # 1 kb and 500 bp
 
 
+def test_the_binners_pandas_output_carries_the_width_to_the_network(e003):
+    binner = HistoneBinner(n_bins=40, scale="log1p").set_output(transform="pandas")
+    frame = binner.fit(e003.data).transform(e003.data)
+    assert frame.attrs["bin_size"] == 500 and list(frame.columns)[:1] == ["H3K27me3_bin000"]
+    assert infer_bin_size(frame) == 500 and infer_bin_size(frame.iloc[:10]) == 500
+    model = _fit_quietly(make_pipeline(HistoneBinner(n_bins=40, scale="log1p"),
+                                       DeepChromeClassifier(**FAST)).set_output(
+        transform="pandas"), e003.data, e003.target)
+    assert (model[-1].bin_width_, model[-1].kernel_size_) == (500, 2)  # 1 kb, not a guess
+
+
 def test_the_recommended_model_follows_a_grid_of_resolutions(e003):
     model = make_model("deepchrome", random_state=0).set_params(
         binner__n_bins=20, model__max_epochs=1, model__n_members=1)

@@ -239,9 +239,7 @@ assert np.isfinite(model.predict_proba(h1.data[200:260])).all()
 
 @pytest.mark.parametrize("scaler, network", [
     (True, {"bin_size": 400}),  # names survive the scaler; the width is said (bin_size=)
-    pytest.param(False, {}, marks=pytest.mark.xfail(
-        strict=True, reason="HistoneBinner's pandas output names the marks but does not "
-        "carry the bin width, so the network warns that it assumed one (issue 22, item 1)")),
+    (False, {}),  # HistoneBinner's frame carries the width (attrs): nothing is assumed
 ])
 def test_the_pandas_output_path_raises_no_warning(scaler, network, tmp_path):
     # A fresh process: torch warns about a read-only array only once per process.

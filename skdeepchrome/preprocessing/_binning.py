@@ -5,8 +5,10 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..layout import (
@@ -222,18 +224,26 @@ class HistoneBinner(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_genes, n_selected_marks * n_output_bins)
             A :class:`~skdeepchrome.layout.HistoneMatrix`; ``n_output_bins`` is ``n_bins_out_``.
+            With ``set_output(transform="pandas")`` a DataFrame whose ``attrs`` hold the
+            marks, bins per mark and bin width.
         """
         check_is_fitted(self)
+        index = X.index if isinstance(X, pd.DataFrame) else None
         X = self._check_input(X, reset=False)
         Z = self._pool_and_scale(X)
         if self.standardize:
             Z = (Z - self.mark_mean_[:, None]) / self.mark_std_[:, None]
-        return HistoneMatrix(
-            Z.reshape(Z.shape[0], -1).astype(X.dtype, copy=False),
-            marks=self.selected_marks_,
-            n_bins=self.n_bins_out_,
-            bin_size=self.bin_size_out_,
-        )
+        Z = Z.reshape(Z.shape[0], -1).astype(X.dtype, copy=False)
+        layout = dict(marks=self.selected_marks_, n_bins=self.n_bins_out_,
+                      bin_size=self.bin_size_out_)
+        if _get_output_config("transform", self)["dense"] == "pandas":
+            # scikit-learn would wrap an array in a new DataFrame and drop the layout; a
+            # frame made here keeps it in ``attrs`` (its columns name the marks, attrs the
+            # width), which the next step reads as it reads a HistoneMatrix.
+            frame = pd.DataFrame(Z, index=index, columns=self.get_feature_names_out())
+            frame.attrs.update(layout)
+            return frame
+        return HistoneMatrix(Z, **layout)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names, ``"{mark}_bin{index:03d}"``, mark-major.
