@@ -414,9 +414,9 @@ def test_missing_pybigwig_says_how_to_install(monkeypatch, tiny):
 
     table, track = tiny
     monkeypatch.setitem(sys.modules, "pyBigWig", None)
-    with pytest.raises(ImportError, match=r'pip install "skdeepchrome\[genomics\]"'):
+    with pytest.raises(ImportError, match=r'the "genomics" extra: pip install -e "\.\[genomics\]"'):
         import_pybigwig()
-    with pytest.raises(ImportError, match=r"skdeepchrome\[genomics\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[genomics\]"'):
         extract_signal(table, {"a": track}, progress=False)
 
 

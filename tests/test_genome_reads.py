@@ -407,7 +407,7 @@ def test_missing_pysam_says_how_to_install(monkeypatch, tmp_path):
 
     bam = write_bam(tmp_path / "a.bam", [("chr1", 100, "50M", 0, 60)])
     monkeypatch.setitem(sys.modules, "pysam", None)
-    with pytest.raises(ImportError, match=r'pip install "skdeepchrome\[genomics\]"'):
+    with pytest.raises(ImportError, match=r'the "genomics" extra: pip install -e "\.\[genomics\]"'):
         import_pysam()
-    with pytest.raises(ImportError, match=r"skdeepchrome\[genomics\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[genomics\]"'):
         count_reads(genes([("G", "chr1", 100, "+")]), {"a": bam}, progress=False)
