@@ -42,9 +42,9 @@ def add_parser(subparsers):
             "the paper's protocol; an extracted dataset (.npz, or one .csv) runs "
             "cross-validation. --task regression predicts the data's continuous "
             "expression (log1p) instead of high/low. How long: the default run (three "
-            "simulated epigenomes, then the real sample) took about 50 minutes on a 2-core "
-            "machine busy with other jobs (load average about 14; benchmarks/bench_compare.py, "
-            "recorded in docs/benchmarks/bench_compare.txt), less on an idle or larger one. "
+            "simulated epigenomes, then the real sample) took about 3 minutes (193 s) on an "
+            "idle 2-core machine (benchmarks/bench_compare.py, recorded in "
+            "docs/benchmarks/bench_compare.txt), several times longer on a busy one. "
             "Progress is shown as it goes: a bar on a terminal, timestamped lines with the "
             "time left when sent to a file or a log (--quiet for none)."
         ),
