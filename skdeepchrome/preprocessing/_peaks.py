@@ -78,8 +78,8 @@ class PeakFeatures(TransformerMixin, BaseEstimator):
         Bins per mark of the input.
     bin_size_ : float
         Base pairs per bin used for positions and widths.
-    bin_centres_ : ndarray of shape (n_bins_,)
-        Each bin's centre in bp from the TSS.
+    bin_centres_ : ndarray of shape (n_bins,)
+        Each bin's centre in bp from the TSS (``n_bins_`` of them).
     tss_bins_ : ndarray of int
         The bins averaged into ``tss_signal``.
     n_features_in_ : int
