@@ -6,6 +6,8 @@ import math
 
 from torch import nn
 
+from ._dropout import Dropout
+
 
 class DeepChromeNet(nn.Module):
     """DeepChrome: one convolution over the bins of all marks, max-pooling, then a perceptron.
@@ -66,7 +68,7 @@ class DeepChromeNet(nn.Module):
             nn.Conv1d(n_marks, n_filters, kernel_size, padding=self.padding),
             nn.ReLU(),
             nn.MaxPool1d(pool_size),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Flatten(),
         )
         layers = []
@@ -74,7 +76,7 @@ class DeepChromeNet(nn.Module):
         for size in hidden_sizes:
             layers += [nn.Linear(width, size), nn.ReLU()]
             if hidden_dropout:
-                layers.append(nn.Dropout(hidden_dropout))
+                layers.append(Dropout(hidden_dropout))
             width = size
         layers.append(nn.Linear(width, n_outputs))
         self.classifier = nn.Sequential(*layers)

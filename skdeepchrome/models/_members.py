@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._deepchrome import DeepChromeNet
+from ._dropout import dropout_mask
 
 #: Genes per pass of an input every member reads (prediction, attribution).
 SHARED_CHUNK = 64
@@ -199,15 +200,12 @@ dropout, hidden_dropout
         if not self.training or p == 0:
             return h
         if self.generators is None:
-            return F.dropout(h, p, training=True)
-        # Each mask drawn as torch's own dropout draws it (Bernoulli noise scaled by
-        # 1 / keep), so a member's stream is a lone network's.
-        keep = 1.0 - p
-        noise = torch.stack([
-            torch.empty(h.shape[1:], device=h.device, dtype=h.dtype).bernoulli_(
-                keep, generator=g).div_(keep)
-            for g in self.generators])
-        return h * noise
+            return h * dropout_mask(h.shape, p, like=h)
+        # Each member's masks drawn from its own stream as a lone network's Dropout draws
+        # them from torch's global one (see _dropout), so a member's stream is a lone
+        # network's.
+        return h * torch.stack([dropout_mask(h.shape[1:], p, like=h, generator=g)
+                                for g in self.generators])
 
     def member_outputs(self, X):
         """Every member's outputs, ``(n_members, batch, n_outputs)``.
