@@ -13,7 +13,7 @@ from skdeepchrome.baselines import RECOMMENDED_NETWORK, make_model
 from skdeepchrome.cli import main
 from skdeepchrome.datasets import make_histone_dataset, save_npz_dataset
 from skdeepchrome.estimators import DeepChromeRegressor
-from skdeepchrome.models import DeepChromeEnsembleNet, DeepChromeNet, MemberAverage
+from skdeepchrome.models import DeepChromeEnsembleNet, DeepChromeNet, MemberAverage, _deepchrome
 
 SMALL = dict(marks=5, n_filters=8, hidden_sizes=(16,), max_epochs=6, batch_size=32,
              random_state=0)
@@ -283,3 +283,17 @@ def test_many_members_round_trip(genes, tmp_path):
     loaded = load_model(tmp_path / "nine.skdc")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert loaded.module_.n_members == 9
+
+
+def test_a_network_scores_many_genes_in_chunks_as_in_one_pass():
+    torch.manual_seed(0)
+    net = DeepChromeNet(n_marks=5, n_bins=100).eval()
+    X = torch.randn(_deepchrome.INFERENCE_CHUNK * 2 + 7, 5, 100)
+    with torch.no_grad():
+        chunked = net(X)
+    whole = net.classifier(net.features(X)).detach()
+    torch.testing.assert_close(chunked, whole, rtol=1e-5, atol=1e-5)
+    # With gradients the pass stays whole, so backpropagation sees one graph.
+    X.requires_grad_(True)
+    net(X).sum().backward()
+    assert X.grad.shape == X.shape
