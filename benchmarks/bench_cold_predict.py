@@ -19,6 +19,7 @@ Run: ``python benchmarks/bench_cold_predict.py [--repeats 7] [--import-repeats 3
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import statistics
@@ -29,8 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 N_GENES = 200
-#: Modules a prediction with a network does not need; each costs a noticeable import.
-NOT_NEEDED = ("torch._dynamo", "matplotlib", "skops", "sklearn.ensemble", "sympy")
+#: Modules a prediction with a network does not need; each costs a noticeable import
+#: (tests/test_predict_path.py checks that a predict imports none of them).
+NOT_NEEDED = ("torch._dynamo", "matplotlib", "skops", "sklearn.ensemble", "sklearn.svm",
+              "sklearn.tree", "sympy")
 GROUPS = ("torch", "sklearn", "scipy", "pandas", "numpy", "skorch", "skdeepchrome")
 
 
@@ -52,12 +55,22 @@ def build(cache, checkouts):
     models = {}
     for label, checkout in checkouts:
         # Each checkout's own file: how a model is written is part of what loading costs.
-        models[label] = cache / f"deepchrome-{label}.skdc"
+        # Named by the checkout's code, so a cache kept from another checkout is not reused.
+        models[label] = cache / f"deepchrome-{label}-{_code_digest(checkout)}.skdc"
         if not models[label].exists():
             run([sys.executable, "-m", "skdeepchrome", "train", "--data", train, "--model",
                  "deepchrome", "--max-epochs", "1", "--out", models[label], "--quiet"],
                 checkout)
     return data, models
+
+
+def _code_digest(checkout):
+    """A short digest of ``checkout``'s package source (what writes and reads the model)."""
+    digest = hashlib.sha256()
+    for path in sorted((checkout / "skdeepchrome").rglob("*.py")):
+        digest.update(str(path.relative_to(checkout)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def run(argv, checkout):

@@ -32,10 +32,10 @@ def saved(tmp_path_factory):
 def _after_predict(model, data, out):
     """The modules a fresh process holds after ``skdeepchrome predict``, and the number of
     objects its start-up froze out of the garbage collector's walks."""
-    probe = (
+    probe = (  # main() reading sys.argv, as the program does
         "import gc, sys\nfrom skdeepchrome.cli import main\n"
-        f"assert main(['predict', '--model', {str(model)!r}, '--data', {str(data)!r}, "
-        f"'--out', {str(out)!r}, '--quiet']) == 0\n"
+        f"sys.argv = ['skdeepchrome', 'predict', '--model', {str(model)!r}, '--data', "
+        f"{str(data)!r}, '--out', {str(out)!r}, '--quiet']\nassert main() == 0\n"
         "print('frozen:', gc.get_freeze_count(), gc.isenabled())\n"
         "print('loaded:' + ','.join(sorted(sys.modules)))"
     )
@@ -64,6 +64,17 @@ def test_a_cold_predict_imports_only_what_predicting_needs(saved, tmp_path):
     # The imports ran with the collector paused, and what they made is frozen out of its
     # walks (torch, scikit-learn and pandas alone are several hundred thousand objects).
     assert int(frozen) > 100_000 and collecting == "True"
+
+
+def test_predict_called_from_python_leaves_the_collector_as_it_was(saved, tmp_path):
+    import gc
+
+    from skdeepchrome.cli import main
+
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert main(["predict", "--model", str(saved[1]), "--data", str(saved[2]), "--out",
+                 str(tmp_path / "p.csv"), "--quiet"]) == 0
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_a_loaded_network_has_no_optimizer_and_still_trains(saved):
