@@ -73,6 +73,18 @@ def _code_digest(checkout):
     return digest.hexdigest()[:10]
 
 
+def _commit(checkout):
+    """``checkout``'s commit and whether its files differ from it, when it is a git one."""
+    def git(*argv):
+        return subprocess.run(["git", "-C", str(checkout), *argv], capture_output=True,
+                              text=True).stdout.strip()
+
+    if not (checkout / ".git").exists():
+        return "not a git checkout"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "skdeepchrome")
+    return f"commit {git('rev-parse', '--short', 'HEAD')}" + (" + changes" if changed else "")
+
+
 def run(argv, checkout):
     """``(wall s, CPU s, stderr)`` of ``argv`` in a fresh process using ``checkout``."""
     env = dict(os.environ, PYTHONPATH=str(checkout), OMP_NUM_THREADS="1")
@@ -121,6 +133,8 @@ def main():
           "one file per checkout: "
           + ", ".join(f"{label} {models[label].stat().st_size / 1e6:.1f} MB"
                       for label, _ in checkouts) + "); one torch thread")
+    print("checkouts: " + "; ".join(f"{label} {checkout} ({_commit(checkout)})"
+                                    for label, checkout in checkouts))
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     times = {label: ([], []) for label, _ in checkouts}
     for label, checkout in checkouts:  # warm the file cache
