@@ -19,6 +19,7 @@ Run: ``python benchmarks/bench_cold_predict.py [--repeats 7] [--import-repeats 3
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import statistics
@@ -29,8 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 N_GENES = 200
-#: Modules a prediction with a network does not need; each costs a noticeable import.
-NOT_NEEDED = ("torch._dynamo", "matplotlib", "skops", "sklearn.ensemble", "sympy")
+#: Modules a prediction with a network does not need; each costs a noticeable import
+#: (tests/test_predict_path.py checks that a predict imports none of them).
+NOT_NEEDED = ("torch._dynamo", "matplotlib", "skops", "sklearn.ensemble", "sklearn.svm",
+              "sklearn.tree", "sympy")
 GROUPS = ("torch", "sklearn", "scipy", "pandas", "numpy", "skorch", "skdeepchrome")
 
 
@@ -52,12 +55,34 @@ def build(cache, checkouts):
     models = {}
     for label, checkout in checkouts:
         # Each checkout's own file: how a model is written is part of what loading costs.
-        models[label] = cache / f"deepchrome-{label}.skdc"
+        # Named by the checkout's code, so a cache kept from another checkout is not reused.
+        models[label] = cache / f"deepchrome-{label}-{_code_digest(checkout)}.skdc"
         if not models[label].exists():
             run([sys.executable, "-m", "skdeepchrome", "train", "--data", train, "--model",
                  "deepchrome", "--max-epochs", "1", "--out", models[label], "--quiet"],
                 checkout)
     return data, models
+
+
+def _code_digest(checkout):
+    """A short digest of ``checkout``'s package source (what writes and reads the model)."""
+    digest = hashlib.sha256()
+    for path in sorted((checkout / "skdeepchrome").rglob("*.py")):
+        digest.update(str(path.relative_to(checkout)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _commit(checkout):
+    """``checkout``'s commit and whether its files differ from it, when it is a git one."""
+    def git(*argv):
+        return subprocess.run(["git", "-C", str(checkout), *argv], capture_output=True,
+                              text=True).stdout.strip()
+
+    if not (checkout / ".git").exists():
+        return "not a git checkout"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "skdeepchrome")
+    return f"commit {git('rev-parse', '--short', 'HEAD')}" + (" + changes" if changed else "")
 
 
 def run(argv, checkout):
@@ -108,6 +133,8 @@ def main():
           "one file per checkout: "
           + ", ".join(f"{label} {models[label].stat().st_size / 1e6:.1f} MB"
                       for label, _ in checkouts) + "); one torch thread")
+    print("checkouts: " + "; ".join(f"{label} {checkout} ({_commit(checkout)})"
+                                    for label, checkout in checkouts))
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     times = {label: ([], []) for label, _ in checkouts}
     for label, checkout in checkouts:  # warm the file cache

@@ -38,3 +38,29 @@ def lazy_face(package, table):
         return sorted(set(vars(sys.modules[package])) | set(table))
 
     return __getattr__, __dir__
+
+
+class LazyModule:
+    """A module imported when one of its names is first read.
+
+    For a module that only a rarer path needs, where a face's table does not fit: a
+    private module that a sibling calls into. ``_checks = LazyModule("._checks",
+    __package__)`` at the top of the caller, then ``_checks.check_model(...)`` imports
+    it on that first call (and looks it up in ``sys.modules`` on later ones, so a test
+    that patches the module is seen).
+
+    Examples
+    --------
+    >>> decoder = LazyModule(".decoder", "json")
+    >>> decoder.JSONDecoder().decode("[1]")
+    [1]
+    """
+
+    def __init__(self, name, package=None):
+        self._name, self._package = name, package
+
+    def __getattr__(self, name):
+        return getattr(import_module(self._name, self._package), name)
+
+    def __repr__(self):
+        return f"<LazyModule {self._name!r} of {self._package!r}>"

@@ -22,6 +22,7 @@ from .. import __version__
 from ._messages import in_cli_terms
 from ._options import NEGATIVE_NUMBERS
 from ._report import CommandScope
+from ._startup import command_heap
 from ._warnings import each_warning_once
 
 #: Exit status of a usage or input error (argparse's), and of an interrupt (128 + SIGINT).
@@ -114,7 +115,9 @@ def main(argv=None):
     # One run per report folder, SIGTERM cleaned up as Ctrl-C (see _report.CommandScope).
     scope = CommandScope(args)
     try:
-        with each_warning_once(prog), scope:
+        # A command may freeze its imports out of the garbage collector (see _startup);
+        # the program keeps them frozen to its exit, a Python caller of main(argv) not.
+        with each_warning_once(prog), scope, command_heap(own_process=argv is None):
             return args.func(args) or 0
     except KeyboardInterrupt as exc:
         _end_workers()

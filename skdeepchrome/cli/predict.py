@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _data
+from ._startup import importing
 
 SPLITS = ("train", "valid", "test")
 
@@ -102,9 +103,10 @@ def _warn_if_not_trained_for(args, model, marks, X, bin_size):
 
 
 def run(args):
-    from .._files import atomic_path
-    from ..model_files import load_model
-    from ._streaming import gene_chunks
+    with importing():
+        from .._files import atomic_path
+        from ..model_files import load_model
+        from ._streaming import gene_chunks
 
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {args.out}: folder {args.out.parent} does "

@@ -10,6 +10,11 @@ refuses, with a ValueError, every structure the package knows to be indexed blin
 its arrays are consistent, every size it allocates from unless it matches the arrays
 present, a pipeline cache (``memory=``), and a HistoneBinner whose fitted layout is not
 the one its parameters give.
+
+Only a baseline's file (a skops blob) needs these checks: :mod:`._skops` imports this
+module when it first checks a model, so loading a network does not import the
+scikit-learn modules above. The size bounds both kinds of file share are in
+:mod:`._bounds`.
 """
 
 from __future__ import annotations
@@ -29,26 +34,11 @@ from sklearn.tree._tree import Tree
 
 from ..layout import HistoneMatrix
 from ..preprocessing import HistoneBinner
+from ._bounds import MAX_FEATURES, MAX_OUTPUTS, binner_bounds, integer
 
-#: Input widths a model file may declare: 5 marks x 100 bins is 500; a genome-wide
-#: extraction at 10-bp bins over +/-10 kb with 10 marks is 20,000.
-MAX_FEATURES = 2**20
-#: Outputs of one tree (one per target) and classes per output.
-MAX_OUTPUTS = 2**16
-#: Entries of HistoneBinner's pooling matrix (positions x output bins, float64) that
-#: rebuilding a binner may allocate; the release's layout needs 100 x 100.
-MAX_POOLING_ENTRIES = 2**24
 #: kernels libsvm computes from the support vectors alone ("precomputed" and callables
 #: index the input by the stored support indices).
 SVM_KERNELS = ("linear", "poly", "rbf", "sigmoid")
-
-
-def _integer(value, what, low=0, high=2**62):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what} is {value!r}, not an integer")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{what} is {int(value)}, outside {low}..{high}")
-    return int(value)
 
 
 def _array(value, what, kinds, ndim=None, shape=None):
@@ -81,15 +71,15 @@ def _check_children(left, right, what):
 
 def check_tree(tree, what="a decision tree", n_features=None):
     """Refuse a ``sklearn.tree._tree.Tree`` whose nodes or sizes are inconsistent."""
-    count = _integer(tree.node_count, f"{what}'s node count", 1)
+    count = integer(tree.node_count, f"{what}'s node count", 1)
     if tree.capacity != count:
         raise ValueError(f"{what} declares {count} nodes but holds {tree.capacity}")
-    _integer(tree.n_outputs, f"{what}'s number of outputs", 1, MAX_OUTPUTS)
+    integer(tree.n_outputs, f"{what}'s number of outputs", 1, MAX_OUTPUTS)
     classes = np.asarray(tree.n_classes)
     if classes.shape != (tree.n_outputs,) or (classes < 1).any():
         raise ValueError(f"{what} has {tree.n_outputs} outputs but classes {classes}")
-    _integer(tree.max_depth, f"{what}'s depth", 0, count)
-    width = _integer(tree.n_features, f"{what}'s number of features", 1, MAX_FEATURES)
+    integer(tree.max_depth, f"{what}'s depth", 0, count)
+    width = integer(tree.n_features, f"{what}'s number of features", 1, MAX_FEATURES)
     if n_features is not None and width != n_features:
         raise ValueError(f"{what} splits {width} features, but the model takes {n_features}")
     internal = _check_children(tree.children_left, tree.children_right, what)
@@ -108,10 +98,10 @@ def _check_decision_tree(estimator, what):
     tree = estimator.tree_
     if not isinstance(tree, Tree):
         raise ValueError(f"{what}'s tree_ is a {type(tree).__name__}, not a Tree")
-    n_features = _integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
+    n_features = integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
                           MAX_FEATURES)
     check_tree(tree, what, n_features)
-    n_outputs = _integer(estimator.n_outputs_, f"{what}'s n_outputs_", 1, MAX_OUTPUTS)
+    n_outputs = integer(estimator.n_outputs_, f"{what}'s n_outputs_", 1, MAX_OUTPUTS)
     if n_outputs != tree.n_outputs:
         raise ValueError(f"{what} has n_outputs_={n_outputs} but its tree {tree.n_outputs}")
     if hasattr(estimator, "classes_"):
@@ -132,12 +122,12 @@ def _check_classes(estimator, tree_classes, what):
 
 def _check_forest(estimator, what):
     """A forest's sizes (outputs, classes) match those of its trees."""
-    n_features = _integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
+    n_features = integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
                           MAX_FEATURES)
     trees = estimator.estimators_
     if not isinstance(trees, list) or not trees:
         raise ValueError(f"{what} holds no trees")
-    n_outputs = _integer(estimator.n_outputs_, f"{what}'s n_outputs_", 1, MAX_OUTPUTS)
+    n_outputs = integer(estimator.n_outputs_, f"{what}'s n_outputs_", 1, MAX_OUTPUTS)
     for tree in trees:
         if not isinstance(tree, BaseDecisionTree):
             raise ValueError(f"{what} holds a {type(tree).__name__} among its trees")
@@ -173,9 +163,9 @@ def check_predictor(predictor, n_features, what):
 
 
 def _check_hist_gradient_boosting(estimator, what):
-    n_features = _integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
+    n_features = integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
                           MAX_FEATURES)
-    n_trees = _integer(estimator.n_trees_per_iteration_, f"{what}'s trees per iteration",
+    n_trees = integer(estimator.n_trees_per_iteration_, f"{what}'s trees per iteration",
                        1, MAX_OUTPUTS)
     predictors = estimator._predictors
     if not isinstance(predictors, list) or any(
@@ -201,7 +191,7 @@ def _check_libsvm(estimator, what):
                          f"with the kernels {list(SVM_KERNELS)}")
     if getattr(estimator, "_sparse", False):
         raise ValueError(f"{what} was fitted on sparse input, which a model file does not hold")
-    n_features = _integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
+    n_features = integer(estimator.n_features_in_, f"{what}'s n_features_in_", 1,
                           MAX_FEATURES)
     vectors = _array(estimator.support_vectors_, f"{what}'s support vectors", "f", ndim=2)
     n_sv = vectors.shape[0]
@@ -229,26 +219,7 @@ def _check_libsvm(estimator, what):
                          "support counts")
     if not np.isfinite([estimator._gamma, estimator.coef0]).all():
         raise ValueError(f"{what} has a non-finite kernel parameter")
-    _integer(estimator.degree, f"{what}'s degree", 0, 1000)
-
-
-def binner_bounds(binner, width):
-    """Refuse a binner whose refit on one gene of ``width`` features would be costly.
-
-    Fit allocates one row of the input and a pooling matrix of positions x output bins
-    (float64, with integer temporaries of the same size); ``width`` must be bounded by
-    the caller.
-    """
-    marks = binner.marks
-    if isinstance(marks, (int, np.integer)) and not isinstance(marks, bool):
-        n_marks = _integer(marks, "HistoneBinner's number of marks", 1, width)
-    else:
-        n_marks = max(1, len(marks))
-    positions = width // n_marks
-    n_bins = binner.n_bins
-    if isinstance(n_bins, (int, np.integer)) and positions * int(n_bins) > MAX_POOLING_ENTRIES:
-        raise ValueError(f"HistoneBinner pools {positions} positions into {n_bins} bins, more "
-                         "than a model file may ask to rebuild")
+    integer(estimator.degree, f"{what}'s degree", 0, 1000)
 
 
 def check_binner(binner, what="HistoneBinner"):
@@ -258,7 +229,7 @@ def check_binner(binner, what="HistoneBinner"):
     an all-zero gene of the stored width, after bounding that width and the pooling
     matrix it implies; the learnt statistics must have the shapes fit gives them.
     """
-    width = _integer(getattr(binner, "n_features_in_", None), f"{what}'s n_features_in_", 1,
+    width = integer(getattr(binner, "n_features_in_", None), f"{what}'s n_features_in_", 1,
                      MAX_FEATURES)
     binner_bounds(binner, width)
     fresh = HistoneBinner(**binner.get_params())

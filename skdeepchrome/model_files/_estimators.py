@@ -24,7 +24,7 @@ from ..estimators import (
 )
 from ..layout import HistoneMatrix
 from ..preprocessing import HistoneBinner
-from ._checks import MAX_FEATURES, MAX_OUTPUTS, binner_bounds
+from ._bounds import MAX_FEATURES, MAX_OUTPUTS, binner_bounds
 from ._values import NotStorable, decode, encode
 
 CLASSES = {

@@ -31,10 +31,15 @@ import zipfile
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._lazy import LazyModule
 from ..preprocessing import HistoneBinner, PeakFeatures
 from . import _archive
 from ._archive import ZIP_ERRORS, check_members, npy_array, npy_layout, parse_json, read_member
-from ._checks import MAX_FEATURES, MAX_OUTPUTS, check_model
+from ._bounds import MAX_FEATURES, MAX_OUTPUTS
+
+#: The checks of scikit-learn's compiled models import sklearn.ensemble, sklearn.svm and
+#: sklearn.tree (a tenth of a second): only a baseline's file needs them, not a network's.
+_checks = LazyModule("._checks", __package__)
 
 _BINNER = f"{HistoneBinner.__module__}.{HistoneBinner.__qualname__}"
 #: ShallowChrome's feature step: plain numpy on its fitted layout, which its transform
@@ -275,7 +280,7 @@ def dump(estimator):
     # What load_model would refuse is refused now, while the model can still be changed.
     try:
         checked_blob(data)
-        check_model(estimator)
+        _checks.check_model(estimator)
     except ValueError as exc:
         raise TypeError(f"a model file cannot hold it: {exc}") from None
     import skops
@@ -302,5 +307,5 @@ def load(data):
                          f"{', '.join(unknown)}")
     trusted = sorted(set(sio.get_untrusted_types(data=data)))
     model = sio.loads(data, trusted=trusted)
-    check_model(model)
+    _checks.check_model(model)
     return model
