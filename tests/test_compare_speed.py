@@ -61,6 +61,10 @@ def test_score_and_labels_are_those_of_decision_function_and_predict(data, name)
         # Its threads add the trees' probabilities in whichever order they finish: two
         # calls of predict_proba differ in the last bit, with or without this change.
         np.testing.assert_allclose(score, expected_score, rtol=1e-12, atol=1e-15)
+    elif name == "svm":
+        # Matrix products instead of libsvm's loop: the same to rounding, the same order.
+        np.testing.assert_allclose(score, expected_score, rtol=0, atol=1e-10)
+        np.testing.assert_array_equal(np.argsort(score), np.argsort(expected_score))
     else:
         np.testing.assert_array_equal(score, expected_score)
     np.testing.assert_array_equal(label, expected_label)
@@ -83,6 +87,34 @@ def test_labels_are_read_off_the_score_not_predicted_again(data, monkeypatch, na
     monkeypatch.setattr(estimator, "predict", again)
     _, label = score_and_label(model, X_test)
     np.testing.assert_array_equal(label, expected)
+
+
+def test_an_rbf_svm_scored_by_matrix_products_keeps_libsvm_labels_near_zero(data,
+                                                                          monkeypatch):
+    import skdeepchrome.compare._fitting as fitting
+
+    X_train, y_train, X_test = data
+    model = make_model("svm").fit(X_train, y_train)
+    Xt = model[:-1].transform(X_test)
+    exact = model[-1].decision_function(Xt)
+    # Every gene within 0.5 of the boundary is handed back to libsvm: those scores are
+    # libsvm's to the bit, the rest its values to rounding.
+    monkeypatch.setattr(fitting, "_SIGN_MARGIN", 0.5)
+    score, label = score_and_label(model, X_test)
+    near = np.abs(exact) < 0.45
+    assert near.any() and not near.all()
+    np.testing.assert_array_equal(score[near], exact[near])
+    np.testing.assert_allclose(score, exact, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(label, model.predict(X_test))
+
+
+def test_other_svms_are_scored_by_libsvm(data):
+    X_train, y_train, X_test = data
+    for svm in (SVC(kernel="linear"), SVC(kernel="poly", degree=2)):
+        model = make_pipeline(HistoneBinner(5, scale="log1p"), svm).fit(X_train, y_train)
+        score, label = score_and_label(model, X_test)
+        np.testing.assert_array_equal(score, model.decision_function(X_test))
+        np.testing.assert_array_equal(label, model.predict(X_test))
 
 
 def test_an_unknown_classifier_is_still_asked_to_predict(data):

@@ -156,6 +156,45 @@ def _threshold(final, score):
     return None
 
 
+def _blas_rbf_svm(final, X):
+    """Whether ``final`` is a fitted binary RBF ``SVC`` on dense input (:func:`_rbf_decision`)."""
+    return (type(final) is SVC and final.kernel == "rbf" and not final.break_ties
+            and len(getattr(final, "classes_", ())) == 2 and not getattr(final, "_sparse", True)
+            and hasattr(final, "_gamma") and isinstance(X, np.ndarray))
+
+
+#: A decision value nearer 0 than this is taken from libsvm itself (see _rbf_decision).
+_SIGN_MARGIN = 1e-8
+
+
+def _rbf_decision(svm, X, block=1024):
+    """A fitted binary RBF ``SVC``'s ``decision_function(X)`` through matrix products.
+
+    libsvm evaluates the kernel gene by support vector, one dot product at a time: on a
+    release-sized epigenome (6,600 test genes, about 4,300 support vectors of 500
+    features) 6 to 11 s, where one matrix product in float64 takes under a second. The
+    values are libsvm's to a few 1e-12 (the squared distance is expanded as
+    ``|x|^2 + |v|^2 - 2 x.v``, rounded otherwise): the genes' order, hence ROC AUC and
+    average precision, is the same unless two genes' scores lie that close. Genes whose
+    value is within ``_SIGN_MARGIN`` of 0 are scored by libsvm itself, so that every
+    predicted label is libsvm's.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    vectors, coef = svm.support_vectors_, svm.dual_coef_[0]
+    squared = np.einsum("ij,ij->i", vectors, vectors)
+    score = np.empty(len(X))
+    for start in range(0, len(X), block):
+        part = X[start:start + block]
+        distance = np.einsum("ij,ij->i", part, part)[:, None] + squared - 2 * (part @ vectors.T)
+        np.maximum(distance, 0, out=distance)
+        score[start:start + block] = np.exp(-svm._gamma * distance) @ coef
+    score += svm.intercept_[0]
+    near = np.abs(score) < _SIGN_MARGIN
+    if near.any():
+        score[near] = svm.decision_function(X[near])
+    return score
+
+
 def score_and_label(model, X):
     """The continuous score of ``X`` (``decision_function`` where the model has a
     binary one, else the positive class's probability) and its predicted labels.
@@ -165,7 +204,9 @@ def score_and_label(model, X):
     from the same output (a binary decision function's sign under the estimator's own
     rule, a forest's most probable class), they are read off it instead of computed
     again; any other model is asked for ``predict`` as well. Score and labels are the
-    very values ``decision_function`` (or ``predict_proba``) and ``predict`` return.
+    values ``decision_function`` (or ``predict_proba``) and ``predict`` return, except a
+    binary RBF ``SVC``'s score, computed by matrix products (:func:`_rbf_decision`: the
+    same to a few 1e-12, the same labels).
 
     Returns
     -------
@@ -179,8 +220,10 @@ def score_and_label(model, X):
     >>> X, y = make_classification(random_state=0)
     >>> svm = SVC().fit(X, y)
     >>> score, label = score_and_label(svm, X)
-    >>> bool((label == svm.predict(X)).all()), bool((score == svm.decision_function(X)).all())
-    (True, True)
+    >>> bool((label == svm.predict(X)).all())
+    True
+    >>> bool(np.allclose(score, svm.decision_function(X), rtol=0, atol=1e-10))
+    True
     """
     model = getattr(model, "best_estimator_", model)  # a search predicts with its refit
     final, Xt = model, X
@@ -188,6 +231,9 @@ def score_and_label(model, X):
         final = model[-1]
         if len(model) > 1:
             Xt = model[:-1].transform(X)
+    if _blas_rbf_svm(final, Xt):
+        score = _rbf_decision(final, Xt)
+        return score, final.classes_[(score >= 0).astype(int)]
     if hasattr(final, "decision_function"):
         score = np.asarray(final.decision_function(Xt), dtype=float)
         if score.ndim == 1:
