@@ -17,12 +17,12 @@ import uuid
 from functools import partial
 
 import pandas as pd
-from joblib import delayed
+from joblib import delayed, effective_n_jobs
 
-from ..baselines._names import CEILING, requested_model_names
+from ..baselines._names import CEILING, SUCCESSOR_MODEL_NAMES, requested_model_names
 from ..datasets import RELEASE_SIZES, RemcCollection, load_remc, published_aucs
 from ..layout import REMC_MARKS, infer_bin_size
-from ._fitting import fit_and_predict, resolve_grids, resolve_models
+from ._fitting import fit_and_predict, is_neural, resolve_grids, resolve_models
 from ._inputs import SPLITS, check_splits, check_task
 from ._records import UnitResult, describe_models, open_record, source_fingerprint
 from ._result import ComparisonResult
@@ -222,6 +222,47 @@ def published_beside_measured(table, layouts, task="classification"):
     return rows, notes
 
 
+#: The networks among the model names: a fit of one takes a minute or more on a
+#: release-sized epigenome, a baseline's seconds (``benchmarks/bench_compare.py``).
+NETWORK_NAMES = ("deepchrome", "deepchrome_paper", "attentivechrome", *SUCCESSOR_MODEL_NAMES)
+
+
+def networks_ahead(models, n_workers):
+    """``rank(epigenome position, model)`` for :func:`~skdeepchrome.compare._running.run_units`.
+
+    Fits go epigenome by epigenome, so a worker usually fits its next model on the
+    epigenome it has loaded; but each network's fit (a minute or more, where a baseline's
+    takes seconds) starts with the baselines of the epigenome ``n_workers - 1`` places
+    before its own. In plain order the last epigenome's network would start after every
+    other fit was handed out and end alone, the other workers idle; ahead, the baselines
+    fill the workers while the last networks run. With one worker the order is the plain
+    one (nothing to fill, and each epigenome is loaded once).
+
+    Parameters
+    ----------
+    models : list of str or dict of name -> estimator
+    n_workers : int
+
+    Examples
+    --------
+    >>> rank = networks_ahead(["deepchrome", "svm"], n_workers=2)
+    >>> fits = [(e, m) for e in range(3) for m in ("deepchrome", "svm")]
+    >>> [f"E{e + 1} {m}" for e, m in sorted(fits, key=lambda fit: rank(*fit))]
+    ['E1 deepchrome', 'E2 deepchrome', 'E1 svm', 'E3 deepchrome', 'E2 svm', 'E3 svm']
+    """
+    if isinstance(models, dict):
+        neural = {name for name, model in models.items() if is_neural(model)}
+    else:
+        neural = {name for name in models if name in NETWORK_NAMES}
+    ahead = max(int(n_workers) - 1, 0)
+
+    def rank(position, name):
+        network = name in neural
+        return (position - ahead * network, not network)
+
+    return rank
+
+
 def _epigenome_items(epigenomes):
     """``[(name, epigenome or loader)]`` of what :func:`paper_protocol` accepts."""
     if hasattr(epigenomes, "keys") and set(SPLITS) <= set(epigenomes.keys()):
@@ -313,7 +354,8 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
     names_of_models = requested_model_names(models, task)
     run = uuid.uuid4().hex  # a worker's cached epigenome is never one of another run
     # One task per (epigenome, model), epigenome by epigenome: the progress bar moves with
-    # each fit, and a worker usually fits the next model on the epigenome it has loaded.
+    # each fit, and a worker usually fits the next model on the epigenome it has loaded;
+    # with several workers the networks' long fits start a little ahead (networks_ahead).
     # Every epigenome gets the same model seeds, whichever ran before it, so a resumed run
     # reproduces an uninterrupted one.
     units = {
@@ -335,7 +377,9 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
         done, failed = run_units(
             units, _epigenome_result, record=record, keep_going=keep_going, n_jobs=n_jobs,
             scheduler=scheduler, verbose=verbose, what="epigenome",
-            desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)")
+            desc=f"fits ({len(names_of_models)} models x {len(items)} epigenomes)",
+            rank=networks_ahead(models if isinstance(models, dict) else names_of_models,
+                                2 if scheduler is not None else effective_n_jobs(n_jobs)))
     finally:
         _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
     require_finished(done, failed, "epigenome")

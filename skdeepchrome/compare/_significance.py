@@ -207,15 +207,40 @@ def paired_bootstrap_auc(y_true, score_a, score_b, n_boot=1000, random_state=Non
     score_a, score_b = np.asarray(score_a), np.asarray(score_b)
     observed = roc_auc_score(y_true, score_a) - roc_auc_score(y_true, score_b)
     rng = check_random_state(random_state)
+    positive = y_true == y_true.max()
     diffs = []
     n = len(y_true)
-    for _ in range(n_boot):
-        rows = rng.randint(0, n, n)
-        if y_true[rows].min() == y_true[rows].max():
-            continue
-        diffs.append(roc_auc_score(y_true[rows], score_a[rows])
-                     - roc_auc_score(y_true[rows], score_b[rows]))
-    return float(observed), bootstrap_p_value(diffs)
+    # The resamples of a loop drawing rng.randint(0, n, n) once each (the same stream), a
+    # chunk of them at a time, each scored by the exact Mann-Whitney statistic with the
+    # genes' multiplicities (what roc_auc_score computes, without its rounding; 2,000
+    # calls of it took half a minute per pair of models on 200 genes).
+    chunk = max(1, int(4e6 // max(n, 1)))
+    for first in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - first)
+        rows = rng.randint(0, n, (size, n))
+        counts = np.bincount((rows + n * np.arange(size)[:, None]).ravel(),
+                             minlength=size * n).reshape(size, n)
+        both = (counts * positive).any(axis=1) & (counts * ~positive).any(axis=1)
+        counts = counts[both]  # a resample of one class has no AUC
+        diffs.append(_weighted_auc(counts, positive, score_a)
+                     - _weighted_auc(counts, positive, score_b))
+    return float(observed), bootstrap_p_value(np.concatenate(diffs))
+
+
+def _weighted_auc(counts, positive, score):
+    """Per row of ``counts`` (each gene's multiplicity in a resample), the ROC AUC of
+    ``score``: the Mann-Whitney statistic, a tie counting one half, over positives times
+    negatives. Exact in floating point up to the last division: equal AUCs are equal."""
+    order = np.argsort(score, kind="mergesort")
+    s_sorted = np.asarray(score, dtype=float)[order]
+    counts, y_sorted = counts[:, order], positive[order]
+    pos, neg = counts * y_sorted, counts * ~y_sorted
+    starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+    if len(starts) < len(s_sorted):
+        pos = np.add.reduceat(pos, starts, axis=1)
+        neg = np.add.reduceat(neg, starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    return (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
 
 
 def bootstrap_auc(y_true, score, n_boot=1000, random_state=None):
