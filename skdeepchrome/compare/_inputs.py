@@ -66,19 +66,6 @@ def check_continuous_target(y, name="y"):
     return y
 
 
-def continuous_score(model, X):
-    """A score that ranks genes by confidence in the positive class.
-
-    ``decision_function`` where the model has one (an SVM needs no probability
-    calibration for AUC), else the positive class's probability.
-    """
-    if hasattr(model, "decision_function"):
-        score = np.asarray(model.decision_function(X), dtype=float)
-        if score.ndim == 1:
-            return score
-    return np.asarray(model.predict_proba(X), dtype=float)[:, 1]
-
-
 def check_binary_target(y, name="y"):
     """Encode a two-class target to 0/1; clear errors for anything else."""
     y = np.asarray(y)
