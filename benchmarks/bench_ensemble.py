@@ -92,6 +92,23 @@ def old_predict(model, X):
     return out[:, 1] - out[:, 0]
 
 
+def training_flop(n_genes, epochs, n_marks=5, n_bins=100, n_filters=50, kernel=10, pool=5,
+                  hidden=(625, 125), n_outputs=2):
+    """Floating-point operations of one network's training by its matrix products.
+
+    Per gene: the convolution's multiply-adds (every position pooling reads) and the
+    perceptron's; a training step costs its forward pass three times over for the
+    perceptron (forward, input gradient, weight gradient) and twice for the convolution
+    (its input needs no gradient). Elementwise work (pooling, dropout, the optimiser) is
+    left out: it is what batching the members can save.
+    """
+    pooled = (n_bins - kernel + 1) // pool
+    conv = pooled * pool * n_filters * n_marks * kernel
+    widths = (n_filters * pooled, *hidden, n_outputs)
+    linear = sum(a * b for a, b in zip(widths, widths[1:]))
+    return 2 * (2 * conv + 3 * linear) * n_genes * epochs
+
+
 def timed(fn, repeats):
     runs = []
     for _ in range(repeats):
@@ -126,6 +143,14 @@ def fixed_epochs(train, test, epochs, repeats):
         cpu = statistics.median(t.cpu for t in runs)
         print(f"{name:24s} {wall:8.2f} {cpu:8.2f} {wall / one:13.2f} {cpu / one_cpu:12.2f}  "
               + ", ".join(f"{t.wall:.1f}" for t in runs))
+    # Five members do five times one network's arithmetic: batching can only save the
+    # rest (per-step overhead, elementwise work), so this bounds the achievable ratio.
+    flop = training_flop(len(train[0]), epochs)
+    print(f"arithmetic of the matrix products: one network {flop / 1e12:.2f} TFLOP, five members "
+          f"{5 * flop / 1e12:.2f} TFLOP (5.0x); achieved per CPU second: one network "
+          f"{flop / one_cpu / 1e9:.0f} GFLOP/s, 5 members batched "
+          f"{5 * flop / statistics.median(t.cpu for t in times['5 members batched']) / 1e9:.0f}"
+          " GFLOP/s")
     X_test, y_test = test
     predict = {
         "one network": lambda: fitted["one network"].decision_function(X_test),
