@@ -105,6 +105,9 @@ def test_toy_epigenome_folder(tmp_path):
     (["--data", "/nonexistent/data.npz"], "no such file"),
     (["--split-sizes", "100"], "--split-sizes must be two positive counts"),
     (["--model", "/nonexistent/model.skdc"], "no such model file"),
+    # compare's spelling is accepted, for one cell type.
+    (["--cell-types", "blood,liver"], "interpret explains one simulated cell type"),
+    (["--cell-types", "no_such_preset", "--split-sizes", "40,20"], "no_such_preset"),
 ])
 def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
     code = main(["interpret", "--out", str(tmp_path / "o"), "--quiet", *argv])

@@ -54,8 +54,9 @@ def add_parser(subparsers):
     add_renamed(parser, "--genes", "--split-sizes", "split_sizes",
                 why="in interpret it gave the simulated split sizes; --genes is extract's "
                 "annotation file")
-    parser.add_argument("--cell-type", default=None,
-                        help="simulated cell-type preset (default fibroblast)")
+    # --cell-types as compare spells it; interpret explains one cell type.
+    parser.add_argument("--cell-type", "--cell-types", dest="cell_type", default=None,
+                        help="simulated cell-type preset, one (default fibroblast)")
     parser.add_argument("--test-size", type=float, default=0.25,
                         help="held-out fraction of a single dataset (default 0.25)")
     parser.add_argument("--max-genes", type=int, default=2000,
@@ -99,6 +100,10 @@ def load_split(args):
         from ..datasets import make_histone_dataset
 
         n_train, n_test = _split_sizes(args.split_sizes or DEFAULT_SPLIT_SIZES)
+        if args.cell_type is not None and "," in args.cell_type:
+            raise ValueError(f"--cell-type: interpret explains one simulated cell type, got "
+                             f"{args.cell_type!r}; give one preset (run it once per cell "
+                             "type to compare them).")
         train = make_histone_dataset(n_train, cell_type=args.cell_type, random_state=args.seed)
         test = make_histone_dataset(n_test, cell_type=args.cell_type,
                                     random_state=args.seed + 1)
