@@ -20,6 +20,8 @@ def test_compare_on_the_roadmap_sample(tmp_path, capsys):
     # Without the CNN the first model named is the reference, tested within each epigenome.
     assert set(tests["reference"]) == {"logistic"} and set(tests["model"]) == {"svm"}
     assert set(tests["epigenome"]) == {"E003", "E123"}
+    # Two tests (one per epigenome): each printed line gives its adjusted p beside the raw.
+    assert printed.count("(Benjamini-Hochberg ") == 2
 
 
 def test_roadmap_sample_tests_are_per_epigenome_and_window_is_checked(tmp_path, capsys):

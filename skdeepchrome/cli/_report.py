@@ -219,8 +219,13 @@ def print_summary(result, out, written, heading, *, table=None, metric=None, lab
         print(f"\n{shown['test'].iloc[0]}, {result.reference} vs:")
         for row in shown.itertuples():
             note = f"   ({row.note})" if notes and row.note else ""
+            # The report states the Benjamini-Hochberg adjustment; the terminal shows it too,
+            # so a reader of many tests does not take the smallest raw p at face value.
+            adjusted = getattr(row, "p_adjusted", float("nan"))
+            adjusted = ("" if adjusted != adjusted
+                        else f" (Benjamini-Hochberg {format_p(adjusted)})")
             print(f"  {label(row)} difference {row.mean_difference:+.4f}   "
-                  f"p = {format_p(row.p_value)}{note}")
+                  f"p = {format_p(row.p_value)}{adjusted}{note}")
     if caveats:
         for caveat in result.caveats:
             print(f"note: {caveat}")
