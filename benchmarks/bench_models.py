@@ -205,10 +205,12 @@ def draw_summary(frame, reference):
     return summary
 
 
-def verdict(frame, reference, summary):
+def verdict(frame, reference, summary, title="every dataset"):
     """Per model: datasets above / below the reference, how many significantly, in words."""
-    print(f"\nAgainst {display_name(reference)} (p < 0.05 counted as significant; every "
-          "dataset and draw above counts once):")
+    if frame.empty:
+        return
+    print(f"\nAgainst {display_name(reference)}, {title} (p < 0.05 counted as significant; "
+          "each dataset, fold set and draw counts once):")
     print(f"  {'model':<40}{'datasets':>9}{'above':>7}{'sig.':>6}{'below':>7}{'sig.':>6}"
           f"{'mean diff':>11}{'fit s':>8}{'pred s':>8}  verdict")
     for model, part in frame[frame["model"] != reference].groupby("model", sort=False):
@@ -221,21 +223,26 @@ def verdict(frame, reference, summary):
         if not summary.empty:
             mine = summary[summary["model"] == model]
             clear = int((mine["diff"] > mine["noise"]).sum())
-        if sig_above and not sig_below and mean > 0:
-            words = "BEATS the reference"
-        elif mean > 0:
-            words = "above on average, not significantly"
-        elif sig_below:
-            words = (f"below (significantly on {sig_below}); does not beat "
-                     f"{display_name(reference)}")
-        else:
-            words = f"below, not significantly; does not beat {display_name(reference)}"
+        words = (f"{'above' if mean > 0 else 'below'} on average, significantly above on "
+                 f"{sig_above}, below on {sig_below}; ")
+        words += ("BEATS " if sig_above and not sig_below and mean > 0
+                  else "does not beat ") + display_name(reference)
         if clear:
             words += f"; above by more than draw noise on {clear} setting(s)"
         print(f"  {display_name(model):<40}{len(part):>9}{int(above.sum()):>7}{sig_above:>6}"
               f"{int(below.sum()):>7}{sig_below:>6}{mean:+11.3f}{part['fit_s'].median():8.1f}"
               f"{part['predict_s'].median():8.2f}  {words}")
     print("  (fit s, pred s: medians over the datasets above)")
+
+
+def verdicts(frame, reference):
+    """The draw summary, then the verdict on the sample, on the simulator, and overall."""
+    summary = draw_summary(frame, reference)
+    simulated_rows = frame["setting"].notna() & (frame["setting"] != "")
+    if simulated_rows.any() and not simulated_rows.all():
+        verdict(frame[~simulated_rows], reference, summary, "the real sample")
+        verdict(frame[simulated_rows], reference, summary, "the simulator settings")
+    verdict(frame, reference, summary)
 
 
 def settings_of(arg):
@@ -278,7 +285,7 @@ def main():
                            for f in args.combine], ignore_index=True)
         print(f"combined {len(frame)} rows of {', '.join(args.combine)}")
         show(frame, args.reference)
-        verdict(frame, args.reference, draw_summary(frame, args.reference))
+        verdicts(frame, args.reference)
         return
     names = ([m.strip() for m in args.models.split(",") if m.strip()] if args.models
              else list(model_names("classification", optional=True)))
@@ -332,7 +339,7 @@ def main():
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     frame = pd.concat(frames, ignore_index=True)
     show(frame, args.reference)
-    verdict(frame, args.reference, draw_summary(frame, args.reference))
+    verdicts(frame, args.reference)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\ntotal {time.perf_counter() - total:.0f} s wall, "
           f"{usage.ru_utime + usage.ru_stime:.0f} s CPU, load average "
