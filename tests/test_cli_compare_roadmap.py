@@ -1,9 +1,12 @@
 """``skdeepchrome compare`` on the Roadmap sample shipped with the package."""
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
 from skdeepchrome.cli import main
+from skdeepchrome.cli._report import wide_table
 
 
 def test_compare_on_the_roadmap_sample(tmp_path, capsys):
@@ -95,3 +98,11 @@ def test_the_cli_spells_the_sample_as_the_library_does():
     from skdeepchrome.compare._roadmap_sample import SAMPLE_NAME
 
     assert _roadmap_sample.SAMPLE_NAME == SAMPLE_NAME
+
+
+def test_the_per_epigenome_table_rounds_as_the_published_table_does():
+    # 0.9625 is stored as 0.96250000000000002: both terminal tables print 0.963.
+    table = pd.DataFrame({"model": ["logistic", "logistic"], "epigenome": ["E003", "E123"],
+                          "metric": "roc_auc", "value": [0.8004, 0.9625]})
+    text = wide_table(SimpleNamespace(table=table), "roc_auc", "epigenome")
+    assert "0.963" in text and "0.962" not in text and "0.800" in text

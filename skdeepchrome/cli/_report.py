@@ -185,7 +185,10 @@ def wide_table(result, metric, column, columns=None):
     wide = wide.loc[[m for m in dict.fromkeys(result.table["model"]) if m in wide.index]]
     if columns is not None:
         wide = wide[columns]
-    return wide.round(3).to_string()
+    # Python's formatting rounds the stored value itself (0.9625 is 0.96250000000000002 and
+    # prints 0.963, as the published-beside-measured table shows it); DataFrame.round
+    # rounds 962.5 to even.
+    return wide.to_string(float_format=lambda value: f"{value:.3f}")
 
 
 def print_summary(result, out, written, heading, *, table=None, metric=None, label=by_model,
