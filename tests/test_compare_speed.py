@@ -247,3 +247,26 @@ def test_paper_protocol_hands_its_fits_out_networks_ahead(monkeypatch):
     serial, parallel = ranks
     assert serial(0, "svm") < serial(1, "deepchrome")  # one worker: the plain order
     assert parallel(1, "deepchrome") < parallel(0, "svm") < parallel(1, "svm")
+
+
+def test_a_worker_keeps_the_last_two_epigenomes_it_loaded(monkeypatch):
+    from skdeepchrome.compare import _protocol
+
+    monkeypatch.setattr(_protocol, "_LOADED", [])
+    calls = []
+
+    def loader(name):
+        def load():
+            calls.append(name)
+            return {"name": name}
+        return load
+
+    # A worker alternating between its network's epigenome and the one before it loads
+    # each once; a third pushes out the one used longest ago, never the one in use.
+    for name in ["E1", "E2", "E1", "E2", "E1", "E3", "E1", "E2"]:
+        assert _protocol._load(loader(name), ("run", name)) == {"name": name}
+    assert calls == ["E1", "E2", "E3", "E2"]
+    assert [key for key, _ in _protocol._LOADED] == [("run", "E2"), ("run", "E1")]
+    # Without a key nothing is kept.
+    _protocol._load(loader("E9"), None)
+    assert calls[-1] == "E9" and len(_protocol._LOADED) == 2

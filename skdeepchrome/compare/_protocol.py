@@ -32,20 +32,28 @@ from ._significance import epigenome_tests
 from ._splitting import derive_seeds
 from ._transfer import transfer_protocol  # noqa: F401  (the protocols live side by side)
 
-#: The epigenome a worker process loaded last, so that its next fit on the same epigenome
-#: (the next model) does not load it again: ``(key, data)``.
-_LOADED = [None, None]
+#: The epigenomes a worker process loaded last, newest first, so that its next fit on one
+#: of them (the next model) does not load it again: ``[(key, data), ...]``.
+_LOADED = []
+#: How many it keeps. Two: with the networks ahead (:func:`networks_ahead`) a worker
+#: alternates between its network's epigenome and the baselines of the one before, and
+#: a release-sized epigenome is about 45 MB in memory (reading one again is a second or
+#: more, simulating one about 3 s).
+_KEEP_LOADED = 2
 
 
 def _load(data, cache_key):
-    """Call a loader, reusing this process's last result for the same ``cache_key``."""
+    """Call a loader, reusing this process's result for the same ``cache_key``."""
     if not callable(data):
         return data
-    if cache_key is not None and _LOADED[0] == cache_key:
-        return _LOADED[1]
+    for position, (key, loaded) in enumerate(_LOADED):
+        if cache_key is not None and key == cache_key:
+            _LOADED.insert(0, _LOADED.pop(position))
+            return loaded
     loaded = data()
     if cache_key is not None:
-        _LOADED[:] = [cache_key, loaded]  # one epigenome at a time: memory stays bounded
+        # A bounded number at a time: memory stays bounded.
+        _LOADED[:] = [(cache_key, loaded), *_LOADED[: _KEEP_LOADED - 1]]
     return loaded
 
 
@@ -381,7 +389,7 @@ def paper_protocol(epigenomes, models=None, *, scoring=None, tune=False, n_jobs=
             rank=networks_ahead(models if isinstance(models, dict) else names_of_models,
                                 2 if scheduler is not None else effective_n_jobs(n_jobs)))
     finally:
-        _LOADED[:] = [None, None]  # this process's copy, when the fits ran here
+        _LOADED.clear()  # this process's copies, when the fits ran here
     require_finished(done, failed, "epigenome")
     table = pd.DataFrame([row for result in done.values() for row in result.rows])
     predictions = pd.concat([r.predictions for r in done.values() if len(r.predictions)],

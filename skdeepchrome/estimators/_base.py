@@ -36,6 +36,7 @@ from skorch.helper import predefined_split
 from ..layout import REMC_MARKS, REMC_N_BINS, infer_bin_size, infer_marks, resolve_marks
 from ..models import MemberAverage
 from ._batches import TensorBatches
+from ._denormals import denormals_flushed
 from ._members import ELEMENTWISE, train_members
 from ._threads import thread_budget, torch_threads
 from ._validation_score import ScoreThenLoss, ValidationScore, check_metric, resolve_metric
@@ -390,6 +391,12 @@ class TorchHistoneEstimator(BaseEstimator):
                 f"it takes {sorted(accepted)}."
             )
         params.setdefault("weight_decay", self.weight_decay)
+        if optimizer in (torch.optim.Adam, torch.optim.AdamW) and not (
+                {"fused", "foreach", "differentiable"} & set(params)) and (
+                torch.device(self.device).type in ("cpu", "cuda")):
+            # One fused kernel over each weight instead of five passes over memory per
+            # step; the same arithmetic (a third of one network's CPU step otherwise).
+            params["fused"] = True
         return {f"optimizer__{key}": value for key, value in params.items()}
 
     def _criterion_arguments(self):
@@ -541,17 +548,13 @@ class TorchHistoneEstimator(BaseEstimator):
         optimizer = self._optimizer_class()
         arguments = {key[len("optimizer__"):]: value
                      for key, value in self._optimizer_arguments(optimizer).items()}
-        if optimizer in (torch.optim.Adam, torch.optim.AdamW) and not (
-                {"fused", "foreach", "differentiable"} & set(arguments)):
-            # One fused kernel over the stacked weights; the same arithmetic.
-            arguments["fused"] = True
         criterion = self._criterion(**{key[len("criterion__"):]: value for key, value
                                        in self._criterion_arguments().items()})
         stopping = None
         if self.early_stopping:
             def stopping(y_val, w_val):
                 return self._stopping_callbacks(y_val, w_val, n_outputs)
-        with torch_threads(self.torch_threads_):
+        with torch_threads(self.torch_threads_), denormals_flushed():
             module, histories, best, monitored, history = train_members(
                 self, Xt, yt, wt, seeds=seeds, n_outputs=n_outputs, splits=splits,
                 validation=validation, device=device, stopping=stopping,
@@ -623,7 +626,8 @@ class TorchHistoneEstimator(BaseEstimator):
             )
         data = {"X": Xt, "sample_weight": _normalised(wt)}
         devices = [device] if device.type == "cuda" else []
-        with torch_threads(self.torch_threads_), torch.random.fork_rng(devices=devices):
+        with (torch_threads(self.torch_threads_), torch.random.fork_rng(devices=devices),
+              denormals_flushed()):
             torch.manual_seed(seed)
             if net is not None:
                 net.callbacks, net.train_split = callbacks, train_split

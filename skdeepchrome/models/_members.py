@@ -236,16 +236,36 @@ dropout, hidden_dropout
                 h = self._dropout(F.relu(h), self.hidden_dropout)
         return h
 
+    def _windows(self, X, axis):
+        """The convolution's input windows of ``X`` (marks on ``axis``, bins after),
+        one row per position pooling reads: ``(batch * t, kernel * marks)`` after the
+        axes before ``axis - 1`` (the members').
+
+        With the bins before the marks, a window is one contiguous run of
+        ``kernel * marks`` values, so gathering the rows copies runs, not single values
+        (twice as fast as windows of marks-major input).
+        """
+        kernel, pool, pooled = self.conv_weight.shape[3], self.pool_size, self.n_pooled
+        if self.padding:
+            X = F.pad(X, (self.padding, self.padding))
+        by_bin = X.transpose(axis, axis + 1).contiguous()  # ..., bins, marks
+        windows = by_bin.unfold(axis, kernel, 1).narrow(axis, 0, pooled * pool)
+        windows = windows.transpose(-1, -2)  # ..., batch, t, kernel, marks
+        return windows.reshape(*windows.shape[: axis - 1], -1, kernel * X.shape[axis])
+
+    def _filters(self):
+        """Each member's filters as ``(n_members, n_filters, kernel * marks)``, in the
+        order of :meth:`_windows`' values."""
+        m, filters, marks, kernel = self.conv_weight.shape
+        return self.conv_weight.transpose(2, 3).reshape(m, filters, kernel * marks)
+
     def _shared_features(self, X):
         """Pooled convolution features ``(n_members, batch, n_filters * n_pooled)`` of
         one input: one product of its windows with every member's filters."""
         m, filters, marks, kernel = self.conv_weight.shape
         batch, pool, pooled = X.shape[0], self.pool_size, self.n_pooled
-        if self.padding:
-            X = F.pad(X, (self.padding, self.padding))
-        windows = X.unfold(2, kernel, 1)[:, :, : pooled * pool]  # batch, marks, t, k
-        windows = windows.permute(0, 2, 1, 3).reshape(batch * pooled * pool, marks * kernel)
-        h = windows @ self.conv_weight.reshape(m * filters, marks * kernel).T
+        windows = self._windows(X, 1)  # batch * t, kernel * marks
+        h = windows @ self._filters().reshape(m * filters, kernel * marks).T
         h = _pool(h.view(batch, pooled * pool, m * filters), pool)  # batch, pooled, m * f
         h = F.relu(h + self.conv_bias.reshape(1, 1, m * filters))
         return h.view(batch, pooled, m, filters).permute(2, 0, 3, 1).reshape(
@@ -262,13 +282,8 @@ dropout, hidden_dropout
         """
         m, filters, marks, kernel = self.conv_weight.shape
         batch, pool, pooled = X.shape[1], self.pool_size, self.n_pooled
-        if self.padding:
-            X = F.pad(X, (self.padding, self.padding))
-        windows = X.unfold(3, kernel, 1)[:, :, :, : pooled * pool]  # m, batch, marks, t, k
-        windows = windows.permute(0, 1, 3, 2, 4).reshape(m, batch * pooled * pool,
-                                                           marks * kernel)
-        h = torch.bmm(windows, self.conv_weight.reshape(m, filters, marks * kernel)
-                      .transpose(1, 2))  # m, batch * t, filters
+        windows = self._windows(X, 2)  # m, batch * t, kernel * marks
+        h = torch.bmm(windows, self._filters().transpose(1, 2))  # m, batch * t, filters
         h = _pool(h.view(m * batch, pooled * pool, filters), pool)  # m * batch, pooled, f
         h = F.relu(h.view(m, batch, pooled, filters) + self.conv_bias[:, None, None, :])
         return h.transpose(2, 3).reshape(m, batch, filters * pooled)
