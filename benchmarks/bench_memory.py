@@ -5,7 +5,7 @@ train / valid / test CSVs of 6,601 / 6,601 / 6,600 genes x 100 bins x 5 marks, a
 60 MB per epigenome, 3.4 GB in all) once into a cache folder, then runs
 ``skdeepchrome compare --data ROOT --n-jobs 2`` in a subprocess and samples the resident
 memory of the whole process tree (the command and its joblib workers) every 0.2 s. The
-target is a peak under 3 GB: the command streams epigenomes, so a worker holds one at a
+target is a peak under 3 GB: the command streams epigenomes, so a worker holds at most two at a
 time, never the release.
 
 To keep the root's 3.4 GB cheap to build, ``--distinct`` simulated epigenomes (default 8,
