@@ -25,7 +25,7 @@ Timings are wall-clock and, beside them, the process's CPU time, which other wor
 a shared machine disturbs less. Runs of the compared fits alternate.
 
     python benchmarks/bench_ensemble.py [--epochs 10] [--repeats 2] [--seeds 0,1,2]
-        [--patience 10,7,5,3] [--skip 1,2,3,4]
+        [--patience 10,7,5,3] [--family-seeds 1] [--skip 1,2,3,4]
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ def patience_outcomes(network, fit, X_test, y_test, patiences):
     return outcomes
 
 
-def patience(patiences, seeds):
+def patience(patiences, seeds, family_seeds=1):
     print(f"\n4. early-stopping patience of the recommended model (n_iter_no_change; now "
           f"{DeepChromeClassifier(**RECOMMENDED_NETWORK).n_iter_no_change}): test ROC AUC "
           "and member-epochs trained, one fit per row cut at each patience")
@@ -301,18 +301,20 @@ def patience(patiences, seeds):
             table[p].append(outcomes[p])
 
     for setting in SIMULATOR_FAMILY_TUNING:
-        seed = seeds[0]
-        parts = [make_histone_dataset(n_genes=n, cell_type=setting, random_state=seed + i)
-                 for i, n in enumerate((3000, 1000, 3000))]
-        pipeline = make_model("deepchrome", random_state=seed)
-        binner = pipeline[0].fit(parts[0].data)
-        X = [binner.transform(p.data) for p in parts]
+        for seed in seeds[:family_seeds]:
+            # Each seed a fresh draw of the setting's data as well as of the network.
+            parts = [make_histone_dataset(n_genes=n, cell_type=setting,
+                                          random_state=10 * seed + i)
+                     for i, n in enumerate((3000, 1000, 3000))]
+            pipeline = make_model("deepchrome", random_state=seed)
+            binner = pipeline[0].fit(parts[0].data)
+            X = [binner.transform(p.data) for p in parts]
 
-        def fit(network, X=X, parts=parts):
-            network.fit(X[0], parts[0].target, X_val=X[1], y_val=parts[1].target)
+            def fit(network, X=X, parts=parts):
+                network.fit(X[0], parts[0].target, X_val=X[1], y_val=parts[1].target)
 
-        row(setting, seed, patience_outcomes(pipeline[-1], fit, X[2], parts[2].target,
-                                             patiences))
+            row(setting, seed, patience_outcomes(pipeline[-1], fit, X[2], parts[2].target,
+                                                 patiences))
     for epigenome in ("E003", "E123"):
         sample = load_roadmap_sample(epigenome, window=(-5000, 5000))
         parts = {s: (sample.data[sample.split == s], sample.target[sample.split == s])
@@ -329,7 +331,7 @@ def patience(patiences, seeds):
             row(f"real {epigenome}", seed, patience_outcomes(
                 pipeline[-1], fit, binner.transform(parts["test"][0]), parts["test"][1],
                 patiences))
-    n_family = len(SIMULATOR_FAMILY_TUNING)
+    n_family = len(SIMULATOR_FAMILY_TUNING) * len(seeds[:family_seeds])
     for name, part in (("family mean", slice(0, n_family)), ("real mean", slice(n_family, None))):
         cells = "".join(f"{np.mean([a for a, _ in table[p][part]]):11.4f}"
                         f"{np.mean([e for _, e in table[p][part]]):7.1f}" for p in patiences)
@@ -350,6 +352,8 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--patience", default="10,7,5,3",
                         help="patiences to compare, the current one first")
+    parser.add_argument("--family-seeds", type=int, default=1,
+                        help="part 4: draws of each tuning setting (the first N of --seeds)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3,4")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -370,7 +374,7 @@ def main():
     if "3" not in skip:
         real_sample(seeds)
     if "4" not in skip:
-        patience([int(p) for p in args.patience.split(",")], seeds)
+        patience([int(p) for p in args.patience.split(",")], seeds, args.family_seeds)
 
 
 if __name__ == "__main__":

@@ -64,12 +64,12 @@ FEATURE_SETTINGS = ("bins", "marks")
 #: weight decay; its input is standardised per mark. Chosen on the simulator family's
 #: tuning half, at 1,500 to 3,000 training genes and four resolutions, and on the real
 #: sample (``benchmarks/bench_simulator_family.py``, ``bench_resolution.py``,
-#: ``bench_real.py``; the figures are in the models guide). A patience of 5 epochs
+#: ``bench_real.py``; the figures are in the models guide). A patience of 3 epochs
 #: instead of 10 keeps the same models on the family's tuning half and the real sample
-#: (test AUC within 0.0005) for about two thirds of the epochs
-#: (``benchmarks/bench_ensemble.py``, part 4).
+#: (test AUC within 0.0004 of patience 5's, a fifth of its seed-to-seed spread) for
+#: about half of patience 10's epochs (``benchmarks/bench_ensemble.py``, part 4).
 RECOMMENDED_NETWORK = dict(n_members=5, hidden_dropout=0.5, optimizer="adamw",
-                           weight_decay=0.05, n_iter_no_change=5)
+                           weight_decay=0.05, n_iter_no_change=3)
 
 #: The successors' estimators, by model name.
 SUCCESSORS = {"chromoformer": ChromoformerClassifier, "transferchrome": TransferChromeClassifier,
