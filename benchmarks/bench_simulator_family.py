@@ -82,7 +82,7 @@ def show(title, rows):
     """
     print(f"\n{title}")
     head = "".join(f"{m[:13]:>14}" for m in MODELS)
-    print(f"  {'setting':<20}{'ceiling':>8}{head}{'gap':>8}{'lead':>8}"
+    print(f"  {'setting':<20}{'ceiling':>8}{head}{'gap':>9}{'lead':>8}"
           f"{'se':>7}{'ahead':>7}  verdict")
     gaps = []
     for setting, runs in rows:
@@ -93,14 +93,15 @@ def show(title, rows):
         se = leads.std(ddof=1) / np.sqrt(len(leads)) if len(leads) > 1 else np.nan
         gaps.append(gap)
         verdict = ("meets the target" if gap >= -0.01 and lead > 0 else
-                   f"{'within' if gap >= -0.01 else 'NOT within'} 0.01 of the ceiling, "
+                   f"{'within' if gap >= -0.01 else 'NOT within'} 0.01 of the ceiling "
+                   f"({gap:+.4f}), "
                    f"{'ahead of' if lead > 0 else 'BEHIND'} the best baseline "
                    f"({lead:+.4f})")
         cells = "".join(f"{auc[m]:14.3f}" for m in MODELS)
-        print(f"  {setting:<20}{ceiling:8.3f}{cells}{gap:+8.3f}{lead:+8.4f}{se:7.4f}"
+        print(f"  {setting:<20}{ceiling:8.3f}{cells}{gap:+9.4f}{lead:+8.4f}{se:7.4f}"
               f"{int((leads > 0).sum()):>5}/{len(leads)}  {verdict}")
     if gaps:
-        print(f"  mean gap to the ceiling {np.mean(gaps):+.3f}")
+        print(f"  mean gap to the ceiling {np.mean(gaps):+.4f}")
 
 
 def main():
