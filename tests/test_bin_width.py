@@ -40,6 +40,17 @@ def test_the_real_sample_carries_its_width_to_the_network(e003):
     assert alone.kernel_size_ == 10
 
 
+def test_partial_fit_learns_the_width_as_fit_does(e003):
+    network = DeepChromeClassifier(**FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        network.partial_fit(e003.data, e003.target, classes=np.unique(e003.target))
+    assert (network.bin_width_, network.kernel_size_, network.pool_size_) == (100, 10, 5)
+    first = network.net_.module_
+    network.partial_fit(e003.data, e003.target)  # continues the same network
+    assert network.net_.module_ is first and network.kernel_size_ == 10
+
+
 def test_the_binner_knows_the_width_after_re_binning(e003):
     binner = HistoneBinner(n_bins=40, scale="log1p").fit(e003.data)
     Z = binner.transform(e003.data)

@@ -328,7 +328,10 @@ class TorchHistoneEstimator(BaseEstimator):
         first = not hasattr(self, "net_")
         if not first:
             self._check_warm_layout(X)
+        carried_width = infer_bin_size(X)  # validation returns a plain array
         X = self._validate_X(X, reset=first)
+        if first:
+            self._learn_bin_width(carried_width)
         y = self._check_target(y, "y")
         check_consistent_length(X, y)
         if first:
