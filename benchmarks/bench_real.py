@@ -43,10 +43,14 @@ def label(bp):
 
 
 def rebin(sample, bp):
-    """The sample's window at ``bp`` per bin (HistoneBinner sums adjacent 100-bp bins)."""
+    """The sample's window at ``bp`` per bin (HistoneBinner sums adjacent 100-bp bins).
+
+    The binner's output carries its bin width on to the networks (a plain array would
+    leave them to assume the paper's window).
+    """
     width = sample.window[1] - sample.window[0]
     binner = HistoneBinner(sample.marks, n_bins=width // bp, statistic="sum")
-    return np.asarray(binner.fit_transform(sample.data))
+    return binner.fit_transform(sample.data)
 
 
 def split_epigenome(sample, X):
