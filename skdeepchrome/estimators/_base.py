@@ -299,10 +299,7 @@ class TorchHistoneEstimator(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         warm = self.warm_start and self._check_warm_layout(X)
-        carried_width = infer_bin_size(X)  # validation returns a plain array
-        X = self._validate_X(X, reset=True)
-        if not warm:
-            self._learn_bin_width(carried_width)
+        X = self._validate_training_X(X, reset=True, learn_width=not warm)
         y = self._check_target(y, "y")
         check_consistent_length(X, y)
         if not warm:
@@ -328,10 +325,7 @@ class TorchHistoneEstimator(BaseEstimator):
         first = not hasattr(self, "net_")
         if not first:
             self._check_warm_layout(X)
-        carried_width = infer_bin_size(X)  # validation returns a plain array
-        X = self._validate_X(X, reset=first)
-        if first:
-            self._learn_bin_width(carried_width)
+        X = self._validate_training_X(X, reset=first, learn_width=first)
         y = self._check_target(y, "y")
         check_consistent_length(X, y)
         if first:
@@ -339,6 +333,15 @@ class TorchHistoneEstimator(BaseEstimator):
         y, weight = self._encode_target(y, X, sample_weight, "y")
         return self._fit_network(X, y, weight, n_outputs=self._n_outputs(),
                                  stratify=self._stratify, partial=True)
+
+    def _validate_training_X(self, X, *, reset, learn_width):
+        """``_validate_X`` of training input; with ``learn_width`` the input's bin width
+        is learnt too, read before validation returns a plain array."""
+        carried_width = infer_bin_size(X)
+        X = self._validate_X(X, reset=reset)
+        if learn_width:
+            self._learn_bin_width(carried_width)
+        return X
 
     # -- training ------------------------------------------------------------------------
 
