@@ -66,7 +66,7 @@ FEATURE_SETTINGS = ("bins", "marks")
 #: sample (``benchmarks/bench_simulator_family.py``, ``bench_resolution.py``,
 #: ``bench_real.py``; the figures are in the models guide). A patience of 3 epochs
 #: instead of 10 keeps the same models on the family's tuning half and the real sample
-#: (test AUC within 0.0004 of patience 5's, a fifth of its seed-to-seed spread) for
+#: (test AUC within 0.0004 of patience 5's, under a third of its seed-to-seed spread) for
 #: about half of patience 10's epochs (``benchmarks/bench_ensemble.py``, part 4).
 RECOMMENDED_NETWORK = dict(n_members=5, hidden_dropout=0.5, optimizer="adamw",
                            weight_decay=0.05, n_iter_no_change=3)
