@@ -205,6 +205,33 @@ def declared_bin_size(X, bin_size, owner="bin_size"):
     return None if width is None else float(width)
 
 
+def with_layout(X, marks, bin_size=None):
+    """``X`` as a :class:`HistoneMatrix` of ``marks`` (and ``bin_size``), when it fits.
+
+    A checked copy of the user's data is a plain array (so that joblib can share it with
+    its workers through memory maps); this gives the layout back to the rows a fit
+    reads, so a pipeline built outside the package learns the marks and the bin width
+    as the named models do. ``X`` comes back unchanged when ``marks`` is ``None``, when
+    ``X`` is not 2-D or its columns do not divide into ``marks``, or when it already
+    carries its own layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = with_layout(np.zeros((3, 4)), ["A", "B"], bin_size=500)
+    >>> X.marks, X.n_bins, X.bin_size
+    (('A', 'B'), 2, 500.0)
+    >>> type(with_layout(np.zeros((3, 5)), ["A", "B"])).__name__
+    'ndarray'
+    """
+    if marks is None or getattr(X, "marks", None) is not None or np.ndim(X) != 2:
+        return X
+    marks = tuple(marks)
+    if not marks or X.shape[1] % len(marks):
+        return X
+    return HistoneMatrix(X, marks, X.shape[1] // len(marks), bin_size)
+
+
 def infer_marks(X):
     """Mark names carried by ``X`` itself, or ``None`` when it carries none.
 

@@ -183,6 +183,7 @@ def run(args):
     kind, data = _data.for_compare(args, checked, say)
 
     from ..compare import compare_models, expression_target, paper_protocol
+    from ..layout import HistoneMatrix
 
     task = args.task
     regression = task == "regression"
@@ -205,15 +206,16 @@ def run(args):
         if roadmap.is_roadmap_sample(args.data):
             roadmap.add_per_epigenome_tests(result, args)
     else:
-        X = data.data.reshape(len(data.data), len(data.marks), -1)
+        # A file records its marks and bin width (the loaders return them); they travel
+        # with the matrix, so the CNN's filter is sized from the width and every model
+        # reads the marks by name.
+        X = HistoneMatrix(data.data, data.marks, len(data.data[0]) // len(data.marks),
+                          bin_size=data.get("bin_size"))
         # npz expression is stored log1p (the extractor and the simulator both do so).
         y = data.expression if regression else data.target
         posterior = None if regression else data.get("posterior")
-        # A file records its bin width (the loaders return it); the CNN's filter is sized
-        # from it.
-        bin_size = data.get("bin_size")
         result = compare_models(X, y, cv=args.cv or DEFAULT_CV, posterior=posterior,
-                                record_dir=record_dir, bin_size=bin_size, **common)
+                                record_dir=record_dir, **common)
     result.info["run"] = provenance(args, _described(args))
     written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:

@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from ..baselines import DIFFERENTIAL_TASK
-from ..layout import REMC_MARKS, infer_bin_size
+from ..layout import REMC_MARKS, declared_bin_size, infer_marks
 from ._differential import compare_differential
 from ._fitting import resolve_grids, resolve_models
 from ._folds import fold_result, fold_tables, fold_units
@@ -137,8 +137,12 @@ def compare_models(
         :class:`~skdeepchrome.exceptions.UnitFailedError`.
     bin_size : float, optional
         Base pairs per bin of ``X``, when known (an extraction's ``bin_size``): the named
-        CNNs size their filter and pooling in base pairs from it. ``None`` takes ``X`` to
-        span the paper's TSS +/- 5 kb (exact for the release and any binning of it).
+        CNNs size their filter and pooling in base pairs from it. ``None`` uses the width
+        ``X`` carries (a :class:`~skdeepchrome.layout.HistoneMatrix`), else takes ``X`` to
+        span the paper's TSS +/- 5 kb (exact for the release and any binning of it); a
+        ``bin_size`` other than the one ``X`` carries is an error. Where ``X`` carries its
+        marks, every model, a pipeline of your own too, reads its rows as a
+        ``HistoneMatrix`` with them and this width.
 
     Returns
     -------
@@ -182,15 +186,18 @@ def compare_models(
     scoring = check_scoring(scoring, task)
     # The width X carries (a loaded dataset) reaches the networks: the checked matrix below
     # is a plain array, from which they could only guess it.
-    bin_size = infer_bin_size(X) if bin_size is None else bin_size
+    bin_size = declared_bin_size(X, bin_size)
+    declared = infer_marks(X)
     X, y, classes, marks, posterior = _check_data(X, y, task, posterior)
+    # ... and every fit reads its rows with the layout X declared, user pipelines included.
+    layout = dict(marks=declared, bin_size=bin_size)
     fold_seed, model_seed = derive_seeds(random_state, 2)
     models = resolve_models(models, marks=marks, features=features, random_state=model_seed,
                             task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
     folds = make_folds(cv, X, y, task, fold_seed)
     units = fold_units(models, X, dict.fromkeys(models, y), folds, task, grids=grids,
-                       inner_seed=fold_seed)
+                       inner_seed=fold_seed, layout=layout)
     record = open_record(
         record_dir, resume=resume, protocol="cross-validation",
         data=arrays_fingerprint(X, y, posterior), models=describe_models(models),

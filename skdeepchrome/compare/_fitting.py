@@ -23,7 +23,7 @@ from sklearn.svm import SVC
 from ..baselines import CEILING, default_param_grids, make_model
 from ..baselines._names import requested_model_names
 from ..estimators import TorchHistoneEstimator
-from ..layout import REMC_MARKS
+from ..layout import REMC_MARKS, with_layout
 from ._splitting import derive_seeds, fold_splitter
 
 
@@ -78,7 +78,7 @@ def _sklearn_silenced():
 
 
 def fit_and_predict(model, X_train, y_train, X_test, task="classification", *, valid=None,
-                    grid=None, fine_tune=None, quiet=False):
+                    grid=None, fine_tune=None, quiet=False, layout=None):
     """Fit a clone of ``model`` and predict ``X_test``, timing both.
 
     Parameters
@@ -96,6 +96,11 @@ def fit_and_predict(model, X_train, y_train, X_test, task="classification", *, v
         Genes of another dataset learnt after the fit (:func:`continue_fit`).
     quiet : bool, default=False
         Silence scikit-learn's ``UserWarning`` during the fit.
+    layout : dict, optional
+        ``marks`` and ``bin_size`` the data declared (either may be ``None``): with marks,
+        every array the model reads becomes a :class:`~skdeepchrome.layout.HistoneMatrix`
+        (:func:`~skdeepchrome.layout.with_layout`), so a pipeline built outside the
+        package learns them as the named models are told them.
 
     Returns
     -------
@@ -111,6 +116,12 @@ def fit_and_predict(model, X_train, y_train, X_test, task="classification", *, v
             # A baseline cannot continue a fit: it learns from both sets of genes at once.
             X_train = np.concatenate([X_train, fine_tune[0]])
             y_train = np.concatenate([y_train, fine_tune[1]])
+        if layout is not None:
+            X_train, X_test = (with_layout(X, **layout) for X in (X_train, X_test))
+            if valid is not None:
+                valid = (with_layout(valid[0], **layout), valid[1])
+            if fine_tune is not None:
+                fine_tune = (with_layout(fine_tune[0], **layout), fine_tune[1])
         if valid is None:
             model.fit(X_train, y_train)
         else:

@@ -16,14 +16,16 @@ from ._records import UnitResult
 from ._scoring import ceiling_rows, score_rows
 
 
-def fit_fold(name, model, grid, X, y, train, test, inner_seed, task="classification"):
+def fit_fold(name, model, grid, X, y, train, test, inner_seed, task="classification",
+             layout=None):
     """One model on one fold: ``(name, score, label, fit_seconds, predict_seconds,
-    best_params)``; ``grid`` tunes it by inner cross-validation (:func:`tuned`)."""
+    best_params)``; ``grid`` tunes it by inner cross-validation (:func:`tuned`);
+    ``layout`` as :func:`~skdeepchrome.compare._fitting.fit_and_predict` takes it."""
     return (name, *fit_and_predict(tuned(model, grid, inner_seed, task), X[train], y[train],
-                                   X[test], task, quiet=True))
+                                   X[test], task, quiet=True, layout=layout))
 
 
-def fold_units(models, X, targets, folds, task, *, grids=None, inner_seed=None):
+def fold_units(models, X, targets, folds, task, *, grids=None, inner_seed=None, layout=None):
     """The fits of every fold, as :func:`~skdeepchrome.compare._running.run_units` takes them.
 
     Parameters
@@ -39,6 +41,9 @@ def fold_units(models, X, targets, folds, task, *, grids=None, inner_seed=None):
         The models to tune, and their grids.
     inner_seed : int, optional
         Seeds the inner folds of tuning.
+    layout : dict, optional
+        The marks and bin width ``X`` declared (:func:`fit_fold`). ``X`` itself travels
+        as a plain array, which joblib shares with its workers through a memory map.
 
     Returns
     -------
@@ -47,7 +52,8 @@ def fold_units(models, X, targets, folds, task, *, grids=None, inner_seed=None):
     """
     grids = grids or {}
     return {str(fold): [(name, delayed(fit_fold)(name, model, grids.get(name), X,
-                                                 targets[name], train, test, inner_seed, task))
+                                                 targets[name], train, test, inner_seed, task,
+                                                 layout))
                         for name, model in models.items()]
             for fold, (train, test) in enumerate(folds)}
 

@@ -21,7 +21,7 @@ from joblib import delayed, effective_n_jobs
 
 from ..baselines._names import CEILING, SUCCESSOR_MODEL_NAMES, requested_model_names
 from ..datasets import RELEASE_SIZES, RemcCollection, load_remc, published_aucs
-from ..layout import REMC_MARKS, infer_bin_size
+from ..layout import REMC_MARKS, declared_bin_size, infer_marks
 from ._fitting import fit_and_predict, is_neural, resolve_grids, resolve_models
 from ._inputs import SPLITS, check_splits, check_task
 from ._records import UnitResult, describe_models, open_record, source_fingerprint
@@ -94,12 +94,16 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     name = name or data.get("epigenome", "epigenome")
     splits = check_splits(data, name, task)
     scoring = check_scoring(scoring, task)
-    marks = tuple(data.get("marks", REMC_MARKS))
+    declared = data.get("marks")
+    if declared is None:
+        declared = infer_marks(data["train"]["data"])
+    marks = tuple(declared or REMC_MARKS)
     # An epigenome that knows its bin width (the real sample, an extraction) passes it on, so
     # the CNN's filter keeps its width in base pairs whatever the window.
-    bin_size = data.get("bin_size")
-    if bin_size is None:
-        bin_size = infer_bin_size(data["train"]["data"])
+    bin_size = declared_bin_size(data["train"]["data"], data.get("bin_size"),
+                                 owner=f"{name}'s bin_size")
+    # A pipeline built outside the package reads the same layout from its rows.
+    layout = dict(marks=declared, bin_size=bin_size)
     models = resolve_models(models, marks=marks, features=features, random_state=random_state,
                             task=task, bin_size=bin_size)
     grids = resolve_grids(tune, models, task)
@@ -108,7 +112,8 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     for model_name, model in models.items():
         if only is None or model_name == only:
             score, label, fit_s, pred_s, _ = fit_and_predict(
-                model, X_tr, y_tr, X_te, task, valid=(X_va, y_va), grid=grids.get(model_name))
+                model, X_tr, y_tr, X_te, task, valid=(X_va, y_va), grid=grids.get(model_name),
+                layout=layout)
             model_rows, frame = score_rows(model_name, dict(epigenome=name), y_te, score, label,
                                            scoring, seconds=(fit_s, pred_s))
             rows += model_rows

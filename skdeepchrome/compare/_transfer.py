@@ -33,7 +33,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from ..baselines._names import display_name, requested_model_names
-from ..layout import REMC_MARKS
+from ..layout import REMC_MARKS, declared_bin_size, infer_marks
 from ..plotting import plot_transfer_matrix
 from ..preprocessing import NORMALIZATION_METHODS, DepthNormalizer
 from ._fitting import fit_and_predict, resolve_models
@@ -176,24 +176,38 @@ def _check_targets(epigenomes, target):
 
 
 def _load_epigenomes(epigenomes, pairs):
-    """``(raw, checked, marks)`` of every epigenome the pairs name, loaded once.
+    """``(raw, checked, marks, layout)`` of every epigenome the pairs name, loaded once.
 
     ``checked`` holds each split's :func:`~skdeepchrome.compare._inputs.check_splits`;
-    every epigenome must have the same marks, features and classes as the first.
+    every epigenome must have the same marks, features, bin width and classes as the
+    first. ``layout`` is the marks (``None`` where no epigenome declared them) and the
+    bin width the epigenomes declared, as
+    :func:`~skdeepchrome.compare._fitting.fit_and_predict` takes it.
     """
     needed = list(dict.fromkeys([n for _, members, t in pairs for n in (*members, t)]))
-    raw, loaded, marks = {}, {}, None
+    raw, loaded, marks, declared, widths_bp = {}, {}, None, None, {}
     for name in needed:
         data = epigenomes[name]
         data = data() if callable(data) else data
         raw[name] = data
         loaded[name] = check_splits(data, name)
-        these = tuple(data.get("marks", REMC_MARKS))
+        own = data.get("marks")
+        if own is None:
+            own = infer_marks(data["train"]["data"])
+        declared = declared if own is None else tuple(own)
+        these = tuple(REMC_MARKS if own is None else own)
         if marks is not None and these != marks:
             raise ValueError(f"Epigenome {name!r} has marks {list(these)}, others "
                              f"{list(marks)}; transfer needs the same marks in the same "
                              "order.")
         marks = these
+        widths_bp[name] = declared_bin_size(data["train"]["data"], data.get("bin_size"),
+                                            owner=f"{name}'s bin_size")
+        known = {n: w for n, w in widths_bp.items() if w is not None}
+        if len(set(known.values())) > 1:
+            raise ValueError(f"The epigenomes have bins of different widths "
+                             f"({', '.join(f'{n}: {w:g} bp' for n, w in known.items())}); "
+                             "transfer needs one layout: re-bin them to one width.")
         widths = {loaded[name][s][0].shape[1] for s in SPLITS}
         if len(widths) > 1 or (len(loaded) > 1 and widths != {
                 loaded[needed[0]]["train"][0].shape[1]}):
@@ -202,7 +216,9 @@ def _load_epigenomes(epigenomes, pairs):
         if loaded[name]["train"][2].tolist() != loaded[needed[0]]["train"][2].tolist():
             raise ValueError(f"Epigenome {name!r} has classes {loaded[name]['train'][2]}, "
                              "unlike the others.")
-    return raw, loaded, marks
+    bin_size = next((w for w in widths_bp.values() if w is not None), None)
+    layout = dict(marks=declared, bin_size=bin_size)
+    return raw, loaded, marks, layout
 
 
 def _check_fine_tune(fine_tune):
@@ -324,12 +340,13 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
     (seed,) = derive_seeds(random_state, 1)
     model_list = requested_model_names(models, "classification")
     reference = reference if reference in model_list else model_list[0]
-    raw, loaded, marks = _load_epigenomes(epigenomes, pairs)
+    raw, loaded, marks, layout = _load_epigenomes(epigenomes, pairs)
     for t in targets:
         if fine_tune > len(loaded[t]["train"][1]):
             raise ValueError(f"fine_tune={fine_tune} asks for more target genes than the "
                              f"{len(loaded[t]['train'][1])} of {t!r}'s train split.")
-    resolved = resolve_models(models, marks=marks, features=features, random_state=seed)
+    resolved = resolve_models(models, marks=marks, features=features, random_state=seed,
+                              bin_size=layout["bin_size"])
     rng = check_random_state(seed)
 
     tasks, keys = [], []
@@ -343,13 +360,14 @@ def transfer_protocol(epigenomes, source, target, models=None, *, fine_tune=0,
         for model_name in model_list:
             tasks.append(delayed(fit_and_predict)(resolved[model_name], *train,
                                                   scaled[tgt]["test"], valid=valid,
-                                                  fine_tune=tune_set))
+                                                  fine_tune=tune_set, layout=layout))
             keys.append((model_name, row_label, tgt))
     for tgt in targets if within else ():
         own = loaded[tgt]
         for model_name in model_list:
             tasks.append(delayed(fit_and_predict)(resolved[model_name], *own["train"][:2],
-                                                  own["test"][0], valid=own["valid"][:2]))
+                                                  own["test"][0], valid=own["valid"][:2],
+                                                  layout=layout))
             keys.append((within_name(model_name), None, tgt))
     outputs = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
                         desc=f"transfer fits ({len(model_list)} models x {len(pairs)} pairs)")
