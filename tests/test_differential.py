@@ -273,3 +273,110 @@ def test_cli_differential_simulated_pair_has_a_ceiling(tmp_path):
 def test_cli_differential_option_errors(argv, match, tmp_path, capsys):
     assert main(["compare", "--task", "differential", "--out", str(tmp_path / "x"), *argv]) != 0
     assert match in capsys.readouterr().err
+
+
+class FailsOnMarkedGene(Ridge):
+    """Fails wherever the marked gene (a count of 777) is among its training genes."""
+
+    def fit(self, X, y, sample_weight=None):
+        if (np.asarray(X) == 777).any():
+            raise RuntimeError("deliberate failure: the marked gene")
+        return super().fit(X, y, sample_weight)
+
+
+class FailsWithoutMarkedGene(Ridge):
+    """Fails on the one fold that holds the marked gene out."""
+
+    def fit(self, X, y, sample_weight=None):
+        if not (np.asarray(X) == 777).any():
+            raise RuntimeError("deliberate failure: no marked gene")
+        return super().fit(X, y, sample_weight)
+
+
+TIMINGS = ["fit_seconds", "predict_seconds"]
+
+
+def test_differential_cross_validation_resumes_fold_by_fold(toy_pair, tmp_path, monkeypatch):
+    from skdeepchrome.compare import _folds as folds_module
+
+    X, expression = toy_pair
+    lfc = expression[:, 0] - expression[:, 1]
+    settings = dict(models=["ridge_difference", "ridge_concat"], cv=3, random_state=0,
+                    verbose=0, task="differential", reference="ridge_difference",
+                    cell_expression=expression)
+    full = compare_models(X, lfc, **settings)
+    original, calls = folds_module.fit_fold, []
+
+    def interrupted_on_the_second_fold(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:  # fold 0 has both models; the second fold's first fit
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(folds_module, "fit_fold", interrupted_on_the_second_fold)
+    with pytest.raises(KeyboardInterrupt, match="1 of 3 folds finished and kept"):
+        compare_models(X, lfc, record_dir=tmp_path, **settings)
+    monkeypatch.setattr(folds_module, "fit_fold", original)
+    resumed = compare_models(X, lfc, record_dir=tmp_path, resume=True, **settings)
+    pd.testing.assert_frame_equal(resumed.table.drop(columns=TIMINGS),
+                                  full.table.drop(columns=TIMINGS))
+    pd.testing.assert_frame_equal(resumed.predictions, full.predictions)
+    pd.testing.assert_frame_equal(resumed.tests, full.tests)
+    # Other cells' expression is another run: refused, naming what differs.
+    with pytest.raises(ValueError, match="this run's data"):
+        compare_models(X, lfc, record_dir=tmp_path, resume=True,
+                       **{**settings, "cell_expression": expression[:, ::-1]})
+
+
+def test_differential_keep_going_leaves_out_the_failed_folds(toy_pair):
+    X, expression = toy_pair
+    X = np.array(X)
+    X[0, 0] = 777  # gene 0 is trained on in two of the three folds
+    lfc = expression[:, 0] - expression[:, 1]
+    settings = dict(models={"ridge": Ridge(), "fails": FailsOnMarkedGene()}, cv=3,
+                    random_state=0, verbose=0, task="differential", reference="ridge")
+    with pytest.raises(RuntimeError, match="deliberate failure"):
+        compare_models(X, lfc, **settings)
+    with pytest.warns(RuntimeWarning, match="model fails: RuntimeError"):
+        result = compare_models(X, lfc, keep_going=True, **settings)
+    failures = result.info["failures"]
+    assert len(failures) == 2 and {f["model"] for f in failures} == {"fails"}
+    assert len(result.table["fold"].unique()) == 1  # the one fold that held gene 0 out
+    assert set(result.table["model"]) == {"ridge", "fails"}
+    # One fold left: no t-test, and the tests table says why instead of failing the run.
+    assert result.tests["p_value"].isna().all()
+    assert result.tests["note"].str.contains("only one fold was scored").all()
+    # One fold failed, two left: tested across them.
+    settings["models"] = {"ridge": Ridge(), "fails": FailsWithoutMarkedGene(alpha=1e4)}
+    with pytest.warns(RuntimeWarning, match="model fails: RuntimeError"):
+        result = compare_models(X, lfc, keep_going=True, **settings)
+    (failure,) = result.info["failures"]
+    assert failure["model"] == "fails" and failure["unit"] not in set(result.table["fold"])
+    assert len(result.table["fold"].unique()) == 2
+    assert result.tests["p_value"].notna().all()
+
+
+def test_cli_differential_resumes_an_interrupted_run(tmp_path, monkeypatch, capsys):
+    from skdeepchrome.compare import _folds as folds_module
+
+    argv = ["compare", "--task", "differential", "--split-sizes", "200", "--models",
+            "ridge_difference,ridge_concat", "--n-jobs", "1", "--cv", "3", "--no-plots",
+            "--quiet"]
+    full, out = tmp_path / "full", tmp_path / "out"
+    assert main([*argv, "--out", str(full)]) == 0
+    original, calls = folds_module.fit_fold, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(folds_module, "fit_fold", interrupted)
+    assert main([*argv, "--out", str(out)]) == 130
+    assert "1 of 3 folds finished and kept" in capsys.readouterr().err
+    monkeypatch.setattr(folds_module, "fit_fold", original)
+    assert main([*argv, "--out", str(out), "--resume"]) == 0
+    ours, theirs = (pd.read_csv(d / "results.csv") for d in (out, full))
+    timing = [c for c in TIMINGS if c in ours]
+    pd.testing.assert_frame_equal(ours.drop(columns=timing), theirs.drop(columns=timing))

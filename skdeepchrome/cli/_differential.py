@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from pathlib import Path
 
 from . import _data
 from . import _roadmap_sample as roadmap
 from ._messages import comma_names
 from ._progress import shows_progress
-from ._report import print_summary, provenance, run_heading, save_report
+from ._report import RECORD_FOLDER, print_summary, provenance, run_heading, save_report
 
 DEFAULT_PAIR = "E123,E003"
 DEFAULT_SIMULATED_PAIR = "blood,embryonic_stem"
@@ -35,10 +36,6 @@ def check_options(args, checked):
     """The differential task's own option checks; returns ``checked`` completed."""
     if args.tune:
         raise ValueError("--tune is not offered for --task differential yet.")
-    for option in ("resume", "keep_going"):
-        if getattr(args, option, False):
-            raise ValueError(f"--{option.replace('_', '-')} is not offered for --task "
-                             "differential yet: its cross-validation runs whole.")
     if args.cv is not None and args.cv < 2:
         raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
     roadmap.check_window(args)
@@ -109,11 +106,14 @@ def run(args, checked):
     models = checked["models"]
     reference = "deepdiff" if models is None or "deepdiff" in models else models[0]
     progress = shows_progress(args)
+    # Each finished fold is recorded in the report folder, as the other tasks' are.
     result = compare_models(X, lfc, models=models, cv=args.cv or DEFAULT_CV,
                             n_jobs=args.n_jobs, random_state=args.seed, posterior=posterior,
                             features=args.features, reference=reference,
                             scheduler=args.scheduler, verbose=1 if progress else 0,
-                            task="differential", cell_expression=cell_expression)
+                            task="differential", cell_expression=cell_expression,
+                            record_dir=Path(args.out) / RECORD_FOLDER, resume=args.resume,
+                            keep_going=args.keep_going)
     result.info["run"] = provenance(args, text)
     written = save_report(args.out, partial(result.save, plots=not args.no_plots))
     if not args.quiet:

@@ -18,10 +18,14 @@ from . import _roadmap_sample as roadmap
 from ._messages import check_n_jobs, comma_names, model_names
 from ._options import add_n_jobs, add_renamed
 from ._progress import PROGRESS_HELP, shows_progress
-from ._report import check_report_folder, print_summary, provenance, run_heading, save_report
-
-#: ``skdeepchrome.compare._records.RECORD_FOLDER``, spelt out so that ``--help`` stays light.
-RECORD_FOLDER = ".skdeepchrome-run"
+from ._report import (
+    RECORD_FOLDER,
+    check_report_folder,
+    print_summary,
+    provenance,
+    run_heading,
+    save_report,
+)
 
 DEFAULT_CELL_TYPES = ("fibroblast", "embryonic_stem", "blood")
 DEFAULT_SPLIT_SIZES = "6601,6601,6600"

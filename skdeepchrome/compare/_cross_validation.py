@@ -172,14 +172,12 @@ def compare_models(
         if tune:
             raise ValueError("tune is not offered for task='differential' yet; compare the "
                              "models with their defaults.")
-        if record_dir is not None or resume or keep_going:
-            raise ValueError("record_dir, resume and keep_going are not offered for "
-                             "task='differential' yet; its cross-validation runs whole.")
         return compare_differential(
             X, y, models, cv, scoring, n_jobs, random_state, cell_expression=cell_expression,
             posterior=posterior, features=features,
             reference="deepdiff" if reference == "deepchrome" else reference,
-            scheduler=scheduler, verbose=verbose)
+            scheduler=scheduler, verbose=verbose, record_dir=record_dir, resume=resume,
+            keep_going=keep_going)
     if cell_expression is not None:
         raise ValueError("cell_expression applies to task='differential' only.")
     task = resolve_task(y, task)

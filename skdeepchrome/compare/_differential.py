@@ -10,6 +10,8 @@ of the reference model against each other one. The input is a pair matrix
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..baselines import DIFFERENTIAL_MODEL_NAMES, DIFFERENTIAL_TASK
@@ -25,8 +27,9 @@ from ..plotting import plot_predicted_vs_observed
 from ._fitting import resolve_models
 from ._folds import fold_result, fold_tables, fold_units
 from ._inputs import check_continuous_target
+from ._records import arrays_fingerprint, describe_models, open_record
 from ._result import ComparisonResult
-from ._running import run_tasks
+from ._running import failure_records, require_finished, run_units
 from ._scoring import check_scoring
 from ._significance import adjust_for_multiplicity, multiplicity_note, paired_fold_tests
 from ._splitting import derive_seeds, fold_sizes, make_folds
@@ -124,6 +127,9 @@ def compare_differential(
     reference="deepdiff",
     scheduler=None,
     verbose=1,
+    record_dir=None,
+    resume=False,
+    keep_going=False,
 ):
     """Cross-validate differential models on identical folds of genes.
 
@@ -150,6 +156,13 @@ def compare_differential(
         ``E[y | marks]`` (the simulator's ``posterior_lfc``): adds a ``ceiling`` row.
     reference : str, default="deepdiff"
         Tested against every other model.
+    record_dir, resume, keep_going
+        As in :func:`~skdeepchrome.compare.compare_models`: each fold is recorded in
+        ``record_dir`` as soon as its last model is fitted; ``resume=True`` continues the
+        recorded run (the same pair of cells, fold changes, cell expression, models, seed
+        and package version) without fitting its finished folds again, and gives the
+        table an uninterrupted run gives; ``keep_going=True`` leaves out a fold whose fit
+        fails (``info["failures"]``) and finishes the rest.
 
     Returns
     -------
@@ -196,14 +209,17 @@ def compare_differential(
     targets = {name: full if takes_cell_expression(m) and full is not None else y
                for name, m in models.items()}
     units = fold_units(models, X, targets, folds, "regression")
-    # Model by model, as the fits always ran; then each fold's results in model order.
-    order = [(unit, i) for i in range(len(models)) for unit in units]
-    outputs = dict(zip(order, run_tasks([units[unit][i][1] for unit, i in order],
-                                        n_jobs=n_jobs, scheduler=scheduler, verbose=verbose,
-                                        desc="differential cross-validation")))
-    done = {unit: fold_result(folds, y, scoring, unit,
-                              [outputs[unit, i] for i in range(len(models))])
-            for unit in units}
+    record = open_record(
+        record_dir, resume=resume, protocol="differential cross-validation",
+        data=arrays_fingerprint(X, y, posterior, full), models=describe_models(models),
+        parameters=dict(cv=[[len(tr), arrays_fingerprint(te)] for tr, te in folds],
+                        scoring=list(scoring), features=features, marks=list(marks)),
+        seed=random_state, units=list(units))
+    done, failed = run_units(units, partial(fold_result, folds, y, scoring), record=record,
+                             keep_going=keep_going, n_jobs=n_jobs, scheduler=scheduler,
+                             verbose=verbose, desc="differential cross-validation",
+                             what="fold")
+    require_finished(done, failed, "fold", label="fold {}".format)
     table, predictions, _ = fold_tables(models, done, folds, y, scoring, posterior=posterior,
                                         task=DIFFERENTIAL_TASK)
     tests = adjust_for_multiplicity(
@@ -218,5 +234,7 @@ def compare_differential(
         models={name: repr(model) for name, model in models.items()}, best_params={},
     )
     info["multiplicity"] = multiplicity_note(tests)
+    if failed:
+        info["failures"] = failure_records(failed, unit=int)
     return DifferentialResult(table, unit="fold", tests=tests, predictions=predictions,
                               reference=reference, info=info, task="regression")

@@ -29,6 +29,7 @@ from ._splitting import draw_seed
 #: Why a test returned NaN, by test.
 UNDEFINED = {
     "t-test": "the differences do not vary across folds, so the t-test is undefined",
+    "one fold": "only one fold was scored (the others failed), so the t-test is undefined",
     "wilcoxon": "fewer than 2 epigenomes differ, so the signed-rank test is undefined",
     "bootstrap": "no resample held both classes, so the bootstrap is undefined",
 }
@@ -361,11 +362,13 @@ def paired_fold_tests(table, reference, scoring, n_train, n_test):
 
         def t_test(model, wide=wide):
             diff = wide[reference] - wide[model]
+            if len(diff) < 2:  # a run that kept going past failed folds
+                return diff.mean(), np.nan, np.nan
             return (diff.mean(), *corrected_resampled_ttest(diff, n_train, n_test))
 
         rows += reference_tests(wide.columns, reference, t_test, metric=metric,
                                 test="corrected resampled t-test (Nadeau & Bengio 2003)",
-                                undefined="t-test")
+                                undefined="t-test" if len(wide) > 1 else "one fold")
     return pd.DataFrame(rows)
 
 
