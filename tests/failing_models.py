@@ -47,3 +47,4 @@ def evaluate_or_die(data, models=None, **kwargs):
     if original is evaluate_or_die:
         original = evaluate_or_die.original
     return original(data, models, **kwargs)
+

@@ -25,6 +25,7 @@ from skdeepchrome.layout import (
     stack_cells,
 )
 from skdeepchrome.preprocessing import CellDifference
+from tests.interruptions import TIMINGS, check_resumes_as_uninterrupted, interrupt_fold_fits
 
 ROADMAP = Path(__file__).resolve().parents[2] / "shared" / "data" / "roadmap"
 DEEPDIFF = ROADMAP / "deepdiff_e123_e003"
@@ -293,35 +294,15 @@ class FailsWithoutMarkedGene(Ridge):
         return super().fit(X, y, sample_weight)
 
 
-TIMINGS = ["fit_seconds", "predict_seconds"]
-
 
 def test_differential_cross_validation_resumes_fold_by_fold(toy_pair, tmp_path, monkeypatch):
-    from skdeepchrome.compare import _folds as folds_module
-
     X, expression = toy_pair
     lfc = expression[:, 0] - expression[:, 1]
     settings = dict(models=["ridge_difference", "ridge_concat"], cv=3, random_state=0,
                     verbose=0, task="differential", reference="ridge_difference",
                     cell_expression=expression)
-    full = compare_models(X, lfc, **settings)
-    original, calls = folds_module.fit_fold, []
-
-    def interrupted_on_the_second_fold(*args, **kwargs):
-        calls.append(args[0])
-        if len(calls) == 3:  # fold 0 has both models; the second fold's first fit
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(folds_module, "fit_fold", interrupted_on_the_second_fold)
-    with pytest.raises(KeyboardInterrupt, match="1 of 3 folds finished and kept"):
-        compare_models(X, lfc, record_dir=tmp_path, **settings)
-    monkeypatch.setattr(folds_module, "fit_fold", original)
-    resumed = compare_models(X, lfc, record_dir=tmp_path, resume=True, **settings)
-    pd.testing.assert_frame_equal(resumed.table.drop(columns=TIMINGS),
-                                  full.table.drop(columns=TIMINGS))
-    pd.testing.assert_frame_equal(resumed.predictions, full.predictions)
-    pd.testing.assert_frame_equal(resumed.tests, full.tests)
+    check_resumes_as_uninterrupted(
+        monkeypatch, tmp_path, lambda **record: compare_models(X, lfc, **settings, **record))
     # Other cells' expression is another run: refused, naming what differs.
     with pytest.raises(ValueError, match="this run's data"):
         compare_models(X, lfc, record_dir=tmp_path, resume=True,
@@ -357,25 +338,15 @@ def test_differential_keep_going_leaves_out_the_failed_folds(toy_pair):
 
 
 def test_cli_differential_resumes_an_interrupted_run(tmp_path, monkeypatch, capsys):
-    from skdeepchrome.compare import _folds as folds_module
-
     argv = ["compare", "--task", "differential", "--split-sizes", "200", "--models",
             "ridge_difference,ridge_concat", "--n-jobs", "1", "--cv", "3", "--no-plots",
             "--quiet"]
     full, out = tmp_path / "full", tmp_path / "out"
     assert main([*argv, "--out", str(full)]) == 0
-    original, calls = folds_module.fit_fold, []
-
-    def interrupted(*args, **kwargs):
-        calls.append(args[0])
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(folds_module, "fit_fold", interrupted)
+    restore = interrupt_fold_fits(monkeypatch)
     assert main([*argv, "--out", str(out)]) == 130
     assert "1 of 3 folds finished and kept" in capsys.readouterr().err
-    monkeypatch.setattr(folds_module, "fit_fold", original)
+    restore()
     assert main([*argv, "--out", str(out), "--resume"]) == 0
     ours, theirs = (pd.read_csv(d / "results.csv") for d in (out, full))
     timing = [c for c in TIMINGS if c in ours]

@@ -9,15 +9,14 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 
 from skdeepchrome.cli import main
-from skdeepchrome.compare import _folds as folds_module
 from skdeepchrome.compare import _protocol as protocol_module
 from skdeepchrome.compare import compare_models, paper_protocol
 from skdeepchrome.compare._records import RECORD_FOLDER, RunRecord, make_manifest
 from skdeepchrome.datasets import simulate_epigenome
 from skdeepchrome.exceptions import RunInterrupted
 from tests.failing_models import FailingLogistic
+from tests.interruptions import TIMINGS, check_resumes_as_uninterrupted
 
-TIMINGS = ["fit_seconds", "predict_seconds"]
 #: Train sizes differ, so a model can fail on exactly one epigenome.
 SIZES = {"E1": 60, "E2": 61, "E3": 62}
 
@@ -128,24 +127,8 @@ def test_cross_validation_resumes_fold_by_fold(tmp_path, monkeypatch):
     y = (X[:, 30:40].sum(axis=1) > 20).astype(int)
     settings = dict(models=["logistic", "random_forest"], cv=3, random_state=0,
                     reference="logistic", verbose=0, features="marks")
-    full = compare_models(X, y, **settings)
-    original, calls = folds_module.fit_fold, []
-
-    def interrupted_on_the_second_fold(*args, **kwargs):
-        calls.append(args[0])
-        if len(calls) == 3:  # fold 0 has both models; the second fold's first fit
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(folds_module, "fit_fold", interrupted_on_the_second_fold)
-    with pytest.raises(KeyboardInterrupt, match="1 of 3 folds finished and kept"):
-        compare_models(X, y, record_dir=tmp_path, **settings)
-    monkeypatch.setattr(folds_module, "fit_fold", original)
-    resumed = compare_models(X, y, record_dir=tmp_path, resume=True, **settings)
-    pd.testing.assert_frame_equal(resumed.table.drop(columns=TIMINGS),
-                                  full.table.drop(columns=TIMINGS))
-    pd.testing.assert_frame_equal(resumed.predictions, full.predictions)
-    pd.testing.assert_frame_equal(resumed.tests, full.tests)
+    check_resumes_as_uninterrupted(
+        monkeypatch, tmp_path, lambda **record: compare_models(X, y, **settings, **record))
     with pytest.raises(ValueError, match="this run's data"):
         compare_models(X[::-1], y[::-1], record_dir=tmp_path, resume=True, **settings)
 
