@@ -12,7 +12,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.multiclass import type_of_target
 
 from ..baselines import TASKS
-from ..layout import infer_marks
+from ..layout import declared_bin_size, infer_marks
 
 
 def check_task(task):
@@ -171,6 +171,30 @@ def check_splits(data, name, task="classification"):
     ):
         raise ValueError(f"Epigenome {name!r}: the splits do not share the same two classes.")
     return out
+
+
+def epigenome_layout(data, name):
+    """``(marks, bin_size)`` an epigenome declares: its Bunch's ``marks`` and ``bin_size``,
+    else what its train split carries (``None`` for what neither says).
+
+    A ``bin_size`` other than the one the splits carry is an error naming the epigenome.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> split = Bunch(data=np.ones((4, 10)), target=np.array([0, 1, 0, 1]))
+    >>> epigenome_layout(Bunch(train=split, marks=("A", "B"), bin_size=500), "E003")
+    (('A', 'B'), 500.0)
+    >>> epigenome_layout(Bunch(train=split), "E003")
+    (None, None)
+    """
+    marks = data.get("marks")
+    if marks is None:
+        marks = infer_marks(data["train"]["data"])
+    bin_size = declared_bin_size(data["train"]["data"], data.get("bin_size"),
+                                 owner=f"{name}'s bin_size")
+    return (None if marks is None else tuple(marks)), bin_size
 
 
 def check_epigenome(data, name="epigenome", task="classification"):

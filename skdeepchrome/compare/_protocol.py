@@ -21,9 +21,9 @@ from joblib import delayed, effective_n_jobs
 
 from ..baselines._names import CEILING, SUCCESSOR_MODEL_NAMES, requested_model_names
 from ..datasets import RELEASE_SIZES, RemcCollection, load_remc, published_aucs
-from ..layout import REMC_MARKS, declared_bin_size, infer_marks
+from ..layout import REMC_MARKS
 from ._fitting import fit_and_predict, is_neural, resolve_grids, resolve_models
-from ._inputs import SPLITS, check_splits, check_task
+from ._inputs import SPLITS, check_splits, check_task, epigenome_layout
 from ._records import UnitResult, describe_models, open_record, source_fingerprint
 from ._result import ComparisonResult
 from ._running import failure_records, require_finished, run_units
@@ -94,15 +94,11 @@ def evaluate_epigenome(data, models=None, *, scoring=None, tune=False, random_st
     name = name or data.get("epigenome", "epigenome")
     splits = check_splits(data, name, task)
     scoring = check_scoring(scoring, task)
-    declared = data.get("marks")
-    if declared is None:
-        declared = infer_marks(data["train"]["data"])
-    marks = tuple(declared or REMC_MARKS)
     # An epigenome that knows its bin width (the real sample, an extraction) passes it on, so
-    # the CNN's filter keeps its width in base pairs whatever the window.
-    bin_size = declared_bin_size(data["train"]["data"], data.get("bin_size"),
-                                 owner=f"{name}'s bin_size")
-    # A pipeline built outside the package reads the same layout from its rows.
+    # the CNN's filter keeps its width in base pairs whatever the window; a pipeline built
+    # outside the package reads the same layout from its rows.
+    declared, bin_size = epigenome_layout(data, name)
+    marks = REMC_MARKS if declared is None else declared
     layout = dict(marks=declared, bin_size=bin_size)
     models = resolve_models(models, marks=marks, features=features, random_state=random_state,
                             task=task, bin_size=bin_size)

@@ -33,11 +33,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from ..baselines._names import display_name, requested_model_names
-from ..layout import REMC_MARKS, declared_bin_size, infer_marks
+from ..layout import REMC_MARKS
 from ..plotting import plot_transfer_matrix
 from ..preprocessing import NORMALIZATION_METHODS, DepthNormalizer
 from ._fitting import fit_and_predict, resolve_models
-from ._inputs import SPLITS, check_splits
+from ._inputs import SPLITS, check_splits, epigenome_layout
 from ._result import ComparisonResult
 from ._running import run_tasks
 from ._scoring import ceiling_rows, check_scoring, score_rows
@@ -191,18 +191,14 @@ def _load_epigenomes(epigenomes, pairs):
         data = data() if callable(data) else data
         raw[name] = data
         loaded[name] = check_splits(data, name)
-        own = data.get("marks")
-        if own is None:
-            own = infer_marks(data["train"]["data"])
-        declared = declared if own is None else tuple(own)
-        these = tuple(REMC_MARKS if own is None else own)
+        own, widths_bp[name] = epigenome_layout(data, name)
+        declared = declared if own is None else own
+        these = REMC_MARKS if own is None else own
         if marks is not None and these != marks:
             raise ValueError(f"Epigenome {name!r} has marks {list(these)}, others "
                              f"{list(marks)}; transfer needs the same marks in the same "
                              "order.")
         marks = these
-        widths_bp[name] = declared_bin_size(data["train"]["data"], data.get("bin_size"),
-                                            owner=f"{name}'s bin_size")
         known = {n: w for n, w in widths_bp.items() if w is not None}
         if len(set(known.values())) > 1:
             raise ValueError(f"The epigenomes have bins of different widths "
